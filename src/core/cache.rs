@@ -1,0 +1,168 @@
+//! The in-memory session: access tokens keyed by (audience, scope), the one
+//! refresh token of the grant, and the current ID token. It lives in wasm
+//! memory only; nothing here is ever written to storage.
+
+use super::id_token::Jwt;
+use super::secret::{AccessToken, IdToken, RefreshToken};
+use super::token::TokenResponse;
+
+/// One access token and what it is good for.
+#[derive(Debug)]
+pub struct Entry {
+    /// The audience it was requested for (`None`: the provider's default).
+    pub audience: Option<String>,
+    /// The scope that was requested, the lookup key.
+    pub scope: String,
+    /// The scope granted: the response's `scope`, else the requested one (RFC 6749 §5.1).
+    pub granted_scope: String,
+    /// The token.
+    pub access_token: AccessToken,
+    /// `expires_in` as seconds since the epoch, by the client clock.
+    pub expires_at: i64,
+}
+
+/// The signed-in user's current ID token.
+#[derive(Debug)]
+pub struct CurrentIdToken {
+    /// The raw token, for `id_token_hint` and `__raw`.
+    pub raw: IdToken,
+    /// The payload as JSON text.
+    pub claims_json: String,
+    /// `sub`, which every refreshed ID token must repeat (OIDC Core 12.2).
+    pub sub: String,
+}
+
+/// Everything the client holds for one signed-in user.
+#[derive(Debug, Default)]
+pub struct Session {
+    entries: Vec<Entry>,
+    refresh_token: Option<RefreshToken>,
+    id_token: Option<CurrentIdToken>,
+}
+
+fn scopes(s: &str) -> impl Iterator<Item = &str> {
+    s.split(' ').filter(|x| !x.is_empty())
+}
+
+impl Session {
+    /// A token for `audience` whose requested scope covers `scope` and that is still
+    /// valid `leeway` seconds from now.
+    pub fn get(&self, audience: Option<&str>, scope: &str, now: i64, leeway: i64) -> Option<&Entry> {
+        self.find(audience, scope).filter(|e| now < e.expires_at - leeway)
+    }
+
+    /// Like [`Session::get`], expired or not.
+    pub fn find(&self, audience: Option<&str>, scope: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| e.audience.as_deref() == audience && scopes(scope).all(|s| scopes(&e.scope).any(|x| x == s)))
+    }
+
+    /// Stores a token response: the access token under (audience, scope), the refresh
+    /// token replacing the old one when one came back (rotation, RFC 6749 §6 and
+    /// OAuth 2.0 Security BCP §4.14.2), the old one kept otherwise.
+    pub fn store(&mut self, audience: Option<&str>, scope: &str, response: TokenResponse, id_token: Option<(IdToken, Jwt)>, now: i64) {
+        self.entries.retain(|e| !(e.audience.as_deref() == audience && e.scope == scope));
+        self.entries.push(Entry {
+            audience: audience.map(str::to_owned),
+            scope: scope.to_owned(),
+            granted_scope: response.scope.unwrap_or_else(|| scope.to_owned()),
+            access_token: response.access_token,
+            expires_at: now.saturating_add(response.expires_in),
+        });
+        if let Some(rt) = response.refresh_token {
+            self.refresh_token = Some(rt);
+        }
+        if let Some((raw, jwt)) = id_token {
+            self.id_token = Some(CurrentIdToken { raw, sub: jwt.claims.sub, claims_json: jwt.payload_json });
+        }
+    }
+
+    /// The refresh token of the grant, if any.
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The current ID token, if any.
+    pub fn id_token(&self) -> Option<&CurrentIdToken> {
+        self.id_token.as_ref()
+    }
+
+    /// Whether `scope` was granted for `audience`, by any token held for it.
+    pub fn has_scope(&self, audience: Option<&str>, scope: &str) -> bool {
+        self.entries.iter().any(|e| e.audience.as_deref() == audience && scopes(&e.granted_scope).any(|g| g == scope))
+    }
+
+    /// The granted scope of the token held for `audience` and `scope`.
+    pub fn granted_scope(&self, audience: Option<&str>, scope: &str) -> Option<&str> {
+        self.find(audience, scope).map(|e| e.granted_scope.as_str())
+    }
+
+    /// Whether a user is signed in.
+    pub fn is_authenticated(&self) -> bool {
+        self.id_token.is_some()
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        *self = Session::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::id_token;
+
+    fn response(at: &str, rt: Option<&str>, scope: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            access_token: AccessToken::new(at.into()),
+            expires_in: 100,
+            id_token: None,
+            refresh_token: rt.map(|r| RefreshToken::new(r.into())),
+            scope: scope.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn keys_by_audience_and_scope_with_leeway() {
+        let mut s = Session::default();
+        s.store(Some("api"), "openid read", response("a1", Some("r1"), Some("openid read")), None, 1000);
+        s.store(None, "openid", response("a2", None, None), None, 1000);
+        assert_eq!(s.get(Some("api"), "read", 1000, 60).unwrap().access_token.secret(), "a1");
+        assert_eq!(s.get(Some("api"), "openid read", 1039, 60).unwrap().access_token.secret(), "a1");
+        assert!(s.get(Some("api"), "openid read", 1040, 60).is_none(), "expired by leeway");
+        assert!(s.find(Some("api"), "openid read").is_some());
+        assert!(s.get(Some("api"), "write", 1000, 60).is_none());
+        assert!(s.get(Some("other"), "read", 1000, 60).is_none());
+        assert_eq!(s.get(None, "openid", 1000, 0).unwrap().access_token.secret(), "a2");
+        assert_eq!(s.refresh_token().unwrap().secret(), "r1", "a response without a refresh token keeps the old one");
+    }
+
+    #[test]
+    fn rotation_replaces_the_refresh_token() {
+        let mut s = Session::default();
+        s.store(None, "openid", response("a1", Some("r1"), None), None, 0);
+        s.store(None, "openid", response("a2", Some("r2"), None), None, 0);
+        assert_eq!(s.refresh_token().unwrap().secret(), "r2");
+        assert_eq!(s.get(None, "openid", 0, 0).unwrap().access_token.secret(), "a2");
+        assert_eq!(s.entries.len(), 1, "same key replaces");
+    }
+
+    #[test]
+    fn granted_scope_and_clear() {
+        let mut s = Session::default();
+        s.store(Some("api"), "openid read write", response("a", None, Some("openid read")), None, 0);
+        assert!(s.has_scope(Some("api"), "read"));
+        assert!(!s.has_scope(Some("api"), "write"), "requested but not granted");
+        assert!(!s.has_scope(None, "read"));
+        assert_eq!(s.granted_scope(Some("api"), "read"), Some("openid read"));
+        let raw = id_token::tests::token(r#"{"iss":"i","sub":"u","aud":"c","exp":1,"iat":1}"#);
+        let jwt = id_token::decode(&raw).unwrap();
+        s.store(None, "openid", response("b", None, None), Some((IdToken::new(raw), jwt)), 0);
+        assert!(s.is_authenticated());
+        assert_eq!(s.id_token().unwrap().sub, "u");
+        s.clear();
+        assert!(!s.is_authenticated() && s.get(Some("api"), "read", 0, 0).is_none() && s.refresh_token().is_none());
+    }
+}

@@ -1,0 +1,227 @@
+//! The authorization response: parse a callback URL into a code or a provider
+//! error ([RFC 6749 §4.1.2]), and the `iss` check of [RFC 9207].
+//!
+//! [RFC 6749 §4.1.2]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+//! [RFC 9207]: https://www.rfc-editor.org/rfc/rfc9207
+
+use super::error::{code, Error, Kind, Result};
+use super::form;
+use super::secret::AuthorizationCode;
+
+/// Callback URLs longer than this are refused before any parsing.
+pub const MAX_CALLBACK_URL_LEN: usize = 100 * 1024;
+
+/// Parameters the callback carries and the cleanup removes from the URL.
+pub const RESPONSE_PARAMS: [&str; 6] = ["code", "state", "iss", "session_state", "error", "error_description"];
+
+/// What the provider sent back.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Response {
+    /// Success: a code to exchange (RFC 6749 §4.1.2).
+    Code {
+        /// The authorization code.
+        code: AuthorizationCode,
+        /// `state`, to find the transaction.
+        state: String,
+        /// RFC 9207 `iss`, when sent.
+        iss: Option<String>,
+    },
+    /// The provider refused (RFC 6749 §4.1.2.1).
+    Error {
+        /// `error`
+        error: String,
+        /// `error_description`
+        description: Option<String>,
+        /// `state`, when sent.
+        state: Option<String>,
+        /// RFC 9207 `iss`, when sent.
+        iss: Option<String>,
+    },
+}
+
+impl Response {
+    /// The `state` of the response.
+    pub fn state(&self) -> Option<&str> {
+        match self {
+            Response::Code { state, .. } => Some(state),
+            Response::Error { state, .. } => state.as_deref(),
+        }
+    }
+
+    /// The RFC 9207 `iss` of the response.
+    pub fn iss(&self) -> Option<&str> {
+        match self {
+            Response::Code { iss, .. } | Response::Error { iss, .. } => iss.as_deref(),
+        }
+    }
+}
+
+/// Parses a callback URL. The response is read from the query, or from the fragment
+/// for `response_mode=fragment` (OAuth 2.0 Multiple Response Type Encoding Practices §2).
+pub fn parse(url: &str) -> Result<Response> {
+    let invalid = |why: &str| Error::new(code::INVALID_CALLBACK, why.to_owned());
+    if url.len() > MAX_CALLBACK_URL_LEN {
+        return Err(invalid("the callback URL is longer than 100 KB"));
+    }
+    let (before_fragment, fragment) = url.split_once('#').map_or((url, ""), |(a, b)| (a, b));
+    let query = before_fragment.split_once('?').map_or("", |(_, q)| q);
+    let is_response = |pairs: &[(String, String)]| pairs.iter().any(|(k, _)| matches!(k.as_str(), "code" | "error" | "state"));
+    let from_query = form::parse(query).ok_or_else(|| invalid("the callback query is not valid form encoding"))?;
+    let pairs = if is_response(&from_query) {
+        from_query
+    } else {
+        let from_fragment = form::parse(fragment).unwrap_or_default();
+        if !is_response(&from_fragment) {
+            return Err(Error::new(code::NOT_A_CALLBACK, "the URL has no code and no error: it is not an authorization response"));
+        }
+        from_fragment
+    };
+    let mut one = |name: &str| -> Result<Option<String>> {
+        let mut found = pairs.iter().filter(|(k, _)| k == name);
+        let first = found.next().map(|(_, v)| v.clone());
+        // RFC 6749 §3.1: request and response parameters must not be included more than once.
+        if found.next().is_some() {
+            return Err(Error::new(code::INVALID_CALLBACK, format!("the callback repeats the `{name}` parameter")));
+        }
+        Ok(first)
+    };
+    let (code, state, iss, error, description) = (one("code")?, one("state")?, one("iss")?, one("error")?, one("error_description")?);
+    if let Some(error) = error {
+        return Ok(Response::Error { error, description, state, iss });
+    }
+    let Some(code) = code.filter(|c| !c.is_empty()) else {
+        return Err(Error::new(code::NOT_A_CALLBACK, "the URL has no code and no error: it is not an authorization response"));
+    };
+    let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has a code but no state"))?;
+    Ok(Response::Code { code: AuthorizationCode::new(code), state, iss })
+}
+
+/// The provider's error as a typed `AuthenticationError`.
+pub fn provider_error(error: &str, description: Option<&str>) -> Error {
+    Error::from_provider(Kind::Authentication, error, description)
+}
+
+/// RFC 9207 §2.4: when `iss` is present it must equal the issuer; when the provider
+/// advertises the parameter, it must be present.
+pub fn check_iss(iss: Option<&str>, issuer: &str, required: bool) -> Result<()> {
+    match iss {
+        Some(i) if i == issuer => Ok(()),
+        Some(i) => Err(Error::new(code::INVALID_ISSUER, format!("the response's iss {i} is not the expected issuer {issuer}"))),
+        None if required => Err(Error::new(code::INVALID_ISSUER, "the response has no iss, which this provider always sends (RFC 9207)")),
+        None => Ok(()),
+    }
+}
+
+/// The URL with the response parameters removed from query and fragment and the app's own kept,
+/// for `history.replaceState`. `None` when nothing needs removing.
+pub fn cleaned_url(url: &str) -> Option<String> {
+    let (before_fragment, fragment) = url.split_once('#').map_or((url, None), |(a, b)| (a, Some(b)));
+    let (base, query) = before_fragment.split_once('?').map_or((before_fragment, None), |(a, b)| (a, Some(b)));
+    let strip = |part: &str| -> String {
+        part.split('&')
+            .filter(|p| {
+                let name = p.split('=').next().unwrap_or("");
+                let name = form::decode(name).unwrap_or_default();
+                !p.is_empty() && !RESPONSE_PARAMS.contains(&name.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let mut out = base.to_owned();
+    if let Some(q) = query {
+        let q = strip(q);
+        if !q.is_empty() {
+            out.push('?');
+            out.push_str(&q);
+        }
+    }
+    if let Some(f) = fragment {
+        // A fragment that is a response (`#code=…&state=…`) is stripped; an app route (`#/page`) is kept.
+        let f = if f.contains('=') && !f.starts_with('/') { strip(f) } else { f.to_owned() };
+        if !f.is_empty() {
+            out.push('#');
+            out.push_str(&f);
+        }
+    }
+    (out != url).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_code_from_query_or_fragment() {
+        for url in ["https://app/cb?code=c%2B1&state=s+1&iss=https%3A%2F%2Fi%2F", "https://app/cb#code=c%2B1&state=s%201&iss=https://i/"] {
+            match parse(url).unwrap() {
+                Response::Code { code, state, iss } => {
+                    assert_eq!((code.secret(), state.as_str(), iss.as_deref()), ("c+1", "s 1", Some("https://i/")));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn parses_a_provider_error() {
+        let r = parse("https://app/cb?error=access_denied&error_description=User%20did%20not%20authorize&state=s").unwrap();
+        assert_eq!(
+            r,
+            Response::Error {
+                error: "access_denied".into(),
+                description: Some("User did not authorize".into()),
+                state: Some("s".into()),
+                iss: None
+            }
+        );
+        let e = provider_error("access_denied", Some("User did not authorize"));
+        assert_eq!((e.code(), e.kind()), ("access_denied", Kind::Authentication));
+    }
+
+    #[test]
+    fn refuses_malformed_callbacks() {
+        let long = format!("https://app/cb?code=c&state={}", "s".repeat(MAX_CALLBACK_URL_LEN));
+        let table: &[(&str, &str)] = &[
+            ("https://app/", code::NOT_A_CALLBACK),
+            ("https://app/?page=2", code::NOT_A_CALLBACK),
+            ("https://app/#/route", code::NOT_A_CALLBACK),
+            ("https://app/cb?code=&state=s", code::NOT_A_CALLBACK),
+            ("https://app/cb?code=c", code::INVALID_CALLBACK),
+            ("https://app/cb?code=c&state=", code::INVALID_CALLBACK),
+            ("https://app/cb?code=c&state=s&state=t", code::INVALID_CALLBACK),
+            ("https://app/cb?code=c&code=d&state=s", code::INVALID_CALLBACK),
+            ("https://app/cb?code=c&state=s&iss=a&iss=b", code::INVALID_CALLBACK),
+            ("https://app/cb?error=a&error=b", code::INVALID_CALLBACK),
+            ("https://app/cb?code=%zz&state=s", code::INVALID_CALLBACK),
+            ("https://app/cb?code=%FF&state=s", code::INVALID_CALLBACK),
+            (&long, code::INVALID_CALLBACK),
+        ];
+        for (url, want) in table {
+            let got = parse(url).unwrap_err();
+            assert_eq!(got.code(), *want, "{}", &url[..url.len().min(60)]);
+            assert!(!got.description().contains("c&"), "descriptions never echo the code");
+        }
+    }
+
+    #[test]
+    fn checks_iss() {
+        assert!(check_iss(Some("https://i/"), "https://i/", true).is_ok());
+        assert!(check_iss(None, "https://i/", false).is_ok());
+        assert_eq!(check_iss(None, "https://i/", true).unwrap_err().code(), code::INVALID_ISSUER);
+        assert_eq!(check_iss(Some("https://evil/"), "https://i/", false).unwrap_err().code(), code::INVALID_ISSUER);
+    }
+
+    #[test]
+    fn cleans_the_url_and_keeps_app_parameters() {
+        let cases = [
+            ("https://app/cb?code=c&state=s&iss=i&session_state=x", Some("https://app/cb")),
+            ("https://app/cb?tab=2&code=c&state=s&keep=a%20b", Some("https://app/cb?tab=2&keep=a%20b")),
+            ("https://app/cb?error=e&error_description=d&state=s#/route", Some("https://app/cb#/route")),
+            ("https://app/cb#code=c&state=s", Some("https://app/cb")),
+            ("https://app/cb?x=1", None),
+        ];
+        for (url, want) in cases {
+            assert_eq!(cleaned_url(url).as_deref(), want, "{url}");
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Client options, validated once: the issuer, the client and the default
+//! authorize parameters every request starts from.
+
+use super::error::{code, Error, Result};
+
+/// Authorize parameters as the app passes them (`authorizationParams`).
+/// Call-level parameters are merged over the client's with [`AuthorizeParams::merged`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthorizeParams {
+    /// `redirect_uri` (RFC 6749 §3.1.2).
+    pub redirect_uri: Option<String>,
+    /// Auth0's `audience`: which API the access token is for.
+    pub audience: Option<String>,
+    /// `scope`, space-separated (RFC 6749 §3.3).
+    pub scope: Option<String>,
+    /// Every other parameter (`organization`, `invitation`, `prompt`, `max_age`, …), in order.
+    pub extra: Vec<(String, String)>,
+}
+
+/// Parameters the SDK computes itself; an app may not set them.
+const RESERVED: [&str; 6] = ["client_id", "state", "nonce", "code_challenge", "code_challenge_method", "response_type"];
+
+impl AuthorizeParams {
+    /// `self` with every parameter that `over` sets replaced by `over`'s.
+    pub fn merged(&self, over: &AuthorizeParams) -> AuthorizeParams {
+        let mut extra: Vec<(String, String)> =
+            self.extra.iter().filter(|(k, _)| !over.extra.iter().any(|(o, _)| o == k)).cloned().collect();
+        extra.extend(over.extra.iter().cloned());
+        AuthorizeParams {
+            redirect_uri: over.redirect_uri.clone().or_else(|| self.redirect_uri.clone()),
+            audience: over.audience.clone().or_else(|| self.audience.clone()),
+            scope: over.scope.clone().or_else(|| self.scope.clone()),
+            extra,
+        }
+    }
+
+    /// The value of an extra parameter.
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.extra.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Rejects parameters the SDK owns.
+    pub fn check(&self) -> Result<()> {
+        if let Some((k, _)) = self.extra.iter().find(|(k, _)| RESERVED.contains(&k.as_str())) {
+            return Err(Error::new(code::INVALID_OPTIONS, format!("authorizationParams.{k} is set by the SDK and cannot be passed")));
+        }
+        if let Some(v) = self.extra("max_age") {
+            if v.parse::<u32>().is_err() {
+                return Err(Error::new(code::INVALID_OPTIONS, "authorizationParams.max_age must be a whole number of seconds"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Options as the app passes them to `createAuthClient`, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `tenant.auth0.com`, or a full issuer URL.
+    pub domain: String,
+    /// The OAuth client id.
+    pub client_id: String,
+    /// The expected `iss` when it differs from the one `domain` implies.
+    pub issuer: Option<String>,
+    /// Default authorize parameters.
+    pub authorization_params: AuthorizeParams,
+    /// Ask for `offline_access` and renew with refresh tokens (default true).
+    pub use_refresh_tokens: Option<bool>,
+    /// Clock skew allowance in seconds (default 60).
+    pub leeway: Option<u32>,
+    /// Per-request timeout in seconds (default 10).
+    pub http_timeout_in_seconds: Option<u32>,
+    /// Explicit endpoints, to skip discovery: `authorization_endpoint`, `token_endpoint`, …
+    pub endpoints: Vec<(String, String)>,
+}
+
+/// Validated client configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The expected `iss` of the provider (OIDC Discovery §4.3, RFC 9207).
+    pub issuer: String,
+    /// Where discovery and Auth0's `/v2/logout` live: the domain's origin and path, no trailing slash.
+    pub base_url: String,
+    /// The OAuth client id.
+    pub client_id: String,
+    /// Default authorize parameters; `scope` always set, `redirect_uri` may come per call.
+    pub authorization_params: AuthorizeParams,
+    /// Whether refresh tokens are used.
+    pub use_refresh_tokens: bool,
+    /// Clock skew allowance, seconds.
+    pub leeway: i64,
+    /// Per-request timeout, seconds.
+    pub http_timeout_secs: u32,
+    /// Endpoints given explicitly.
+    pub endpoints: Vec<(String, String)>,
+}
+
+/// Default scope, as in auth0-spa-js.
+pub const DEFAULT_SCOPE: &str = "openid profile email";
+
+impl Config {
+    /// Validates options.
+    pub fn new(options: Options) -> Result<Config> {
+        let bad = |what: &str| Error::new(code::INVALID_OPTIONS, what.to_owned());
+        if options.client_id.trim().is_empty() {
+            return Err(bad("clientId is required"));
+        }
+        let domain = options.domain.trim();
+        if domain.is_empty() {
+            return Err(bad("domain is required"));
+        }
+        let (issuer, base_url) = if domain.contains("://") {
+            check_url(domain, "domain")?;
+            (domain.to_owned(), domain.trim_end_matches('/').to_owned())
+        } else {
+            let url = format!("https://{domain}/");
+            check_url(&url, "domain")?;
+            (url, format!("https://{domain}"))
+        };
+        let issuer = match options.issuer {
+            Some(i) => {
+                check_url(&i, "issuer")?;
+                i
+            }
+            None => issuer,
+        };
+        let mut params = options.authorization_params;
+        params.check()?;
+        if let Some(r) = &params.redirect_uri {
+            check_redirect_uri(r)?;
+        }
+        let use_refresh_tokens = options.use_refresh_tokens.unwrap_or(true);
+        params.scope = Some(params.scope.take().unwrap_or_else(|| DEFAULT_SCOPE.to_owned()));
+        for (k, v) in &options.endpoints {
+            check_url(v, k)?;
+        }
+        Ok(Config {
+            issuer,
+            base_url,
+            client_id: options.client_id,
+            authorization_params: params,
+            use_refresh_tokens,
+            leeway: i64::from(options.leeway.unwrap_or(60)),
+            http_timeout_secs: options.http_timeout_in_seconds.unwrap_or(10).max(1),
+            endpoints: options.endpoints,
+        })
+    }
+
+    /// The scope to request: always with `openid` (OIDC Core 3.1.2.1), and with
+    /// `offline_access` when refresh tokens are on (OIDC Core 11), without duplicates.
+    pub fn effective_scope(&self, requested: Option<&str>) -> String {
+        let requested = requested.or(self.authorization_params.scope.as_deref()).unwrap_or(DEFAULT_SCOPE);
+        let mut scopes: Vec<&str> = vec!["openid"];
+        scopes.extend(requested.split(' ').filter(|s| !s.is_empty()));
+        if self.use_refresh_tokens {
+            scopes.push("offline_access");
+        }
+        let mut out: Vec<&str> = Vec::new();
+        for s in scopes {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out.join(" ")
+    }
+}
+
+/// The host of an absolute URL, or `None` if it is not one.
+pub fn host_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.contains('@') {
+        return None;
+    }
+    let host = if authority.starts_with('[') {
+        &authority[..=authority.find(']')?]
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// An endpoint or issuer must be `https`, or `http` on localhost, with no fragment
+/// (RFC 6749 §3.1, §3.2; RFC 8252 §8.3 for the loopback exception).
+pub fn check_url(url: &str, what: &str) -> Result<()> {
+    let bad = |why: &str| Err(Error::new(code::INVALID_OPTIONS, format!("{what} must be {why}")));
+    let Some(host) = host_of(url) else { return bad("an absolute URL") };
+    if url.contains('#') || url.chars().any(|c| c.is_whitespace()) {
+        return bad("a URL without a fragment or spaces");
+    }
+    if url.starts_with("https://") || (url.starts_with("http://") && is_loopback(host)) {
+        Ok(())
+    } else {
+        bad("https, or http on localhost and 127.0.0.1")
+    }
+}
+
+/// A redirect URI must be absolute with no fragment (RFC 6749 §3.1.2).
+/// Any scheme is allowed here; the provider's registration is the authority on which.
+pub fn check_redirect_uri(url: &str) -> Result<()> {
+    if host_of(url).is_none() || url.contains('#') {
+        return Err(Error::new(code::INVALID_OPTIONS, "redirect_uri must be an absolute URL without a fragment"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(domain: &str) -> Options {
+        Options { domain: domain.into(), client_id: "abc".into(), ..Options::default() }
+    }
+
+    #[test]
+    fn domain_forms() {
+        let c = Config::new(opts("tenant.auth0.com")).unwrap();
+        assert_eq!((c.issuer.as_str(), c.base_url.as_str()), ("https://tenant.auth0.com/", "https://tenant.auth0.com"));
+        let c = Config::new(opts("http://127.0.0.1:4000/oidc")).unwrap();
+        assert_eq!((c.issuer.as_str(), c.base_url.as_str()), ("http://127.0.0.1:4000/oidc", "http://127.0.0.1:4000/oidc"));
+        let c = Config::new(Options { issuer: Some("https://login.example.com/".into()), ..opts("t.auth0.com") }).unwrap();
+        assert_eq!(c.issuer, "https://login.example.com/");
+        assert_eq!(c.authorization_params.scope.as_deref(), Some(DEFAULT_SCOPE));
+        assert_eq!((c.leeway, c.http_timeout_secs, c.use_refresh_tokens), (60, 10, true));
+    }
+
+    #[test]
+    fn rejects_bad_options() {
+        for (o, needle) in [
+            (opts(""), "domain is required"),
+            (Options { client_id: " ".into(), ..opts("a.com") }, "clientId"),
+            (opts("http://example.com"), "https"),
+            (opts("ftp://example.com"), "https"),
+            (opts("https://user@example.com"), "absolute"),
+            (opts("https://example.com/#x"), "fragment"),
+            (opts("exa mple.com"), "spaces"),
+            (Options { issuer: Some("http://evil.com".into()), ..opts("a.com") }, "issuer"),
+            (
+                Options {
+                    authorization_params: AuthorizeParams { extra: vec![("state".into(), "x".into())], ..Default::default() },
+                    ..opts("a.com")
+                },
+                "state is set by the SDK",
+            ),
+            (
+                Options {
+                    authorization_params: AuthorizeParams { extra: vec![("max_age".into(), "-1".into())], ..Default::default() },
+                    ..opts("a.com")
+                },
+                "max_age",
+            ),
+            (
+                Options {
+                    authorization_params: AuthorizeParams { redirect_uri: Some("/cb".into()), ..Default::default() },
+                    ..opts("a.com")
+                },
+                "redirect_uri",
+            ),
+        ] {
+            let e = Config::new(o).unwrap_err();
+            assert_eq!(e.code(), code::INVALID_OPTIONS);
+            assert!(e.description().contains(needle), "{e:?} lacks {needle}");
+        }
+        for ok in ["http://localhost:3000", "http://127.0.0.1", "http://[::1]:8080/x"] {
+            Config::new(opts(ok)).unwrap();
+        }
+    }
+
+    #[test]
+    fn scope_always_has_openid_and_offline_access() {
+        let c = Config::new(opts("a.com")).unwrap();
+        assert_eq!(c.effective_scope(None), "openid profile email offline_access");
+        assert_eq!(c.effective_scope(Some("read:x  openid")), "openid read:x offline_access");
+        let c = Config::new(Options { use_refresh_tokens: Some(false), ..opts("a.com") }).unwrap();
+        assert_eq!(c.effective_scope(Some("email")), "openid email");
+    }
+
+    #[test]
+    fn merge_overrides_per_parameter() {
+        let base = AuthorizeParams {
+            audience: Some("a".into()),
+            extra: vec![("prompt".into(), "login".into()), ("organization".into(), "o1".into())],
+            ..Default::default()
+        };
+        let over = AuthorizeParams { scope: Some("s".into()), extra: vec![("organization".into(), "o2".into())], ..Default::default() };
+        let m = base.merged(&over);
+        assert_eq!(m.audience.as_deref(), Some("a"));
+        assert_eq!(m.scope.as_deref(), Some("s"));
+        assert_eq!(m.extra("organization"), Some("o2"));
+        assert_eq!(m.extra("prompt"), Some("login"));
+    }
+}

@@ -1,0 +1,146 @@
+//! Provider metadata ([OpenID Connect Discovery 1.0]).
+//!
+//! [OpenID Connect Discovery 1.0]: https://openid.net/specs/openid-connect-discovery-1_0.html
+
+use super::config::{check_url, Config};
+use super::error::{code, Error, Result};
+use super::json;
+
+/// The provider endpoints and capabilities the SDK uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    /// `issuer`
+    pub issuer: String,
+    /// `authorization_endpoint`
+    pub authorization_endpoint: String,
+    /// `token_endpoint`
+    pub token_endpoint: String,
+    /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1)
+    pub end_session_endpoint: Option<String>,
+    /// `revocation_endpoint` (RFC 8414 §2)
+    pub revocation_endpoint: Option<String>,
+    /// `jwks_uri`
+    pub jwks_uri: Option<String>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207 §3)
+    pub iss_parameter_supported: bool,
+}
+
+/// Where the metadata document lives (OIDC Discovery §4.1).
+pub fn url(config: &Config) -> String {
+    format!("{}/.well-known/openid-configuration", config.base_url)
+}
+
+/// Metadata taken from explicit options alone, when they name at least the
+/// authorization and token endpoints; `None` means discovery is needed.
+pub fn from_options(config: &Config) -> Option<Metadata> {
+    let get = |k: &str| config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    Some(Metadata {
+        issuer: config.issuer.clone(),
+        authorization_endpoint: get("authorization_endpoint")?,
+        token_endpoint: get("token_endpoint")?,
+        end_session_endpoint: get("end_session_endpoint"),
+        revocation_endpoint: get("revocation_endpoint"),
+        jwks_uri: get("jwks_uri"),
+        iss_parameter_supported: false,
+    })
+}
+
+/// Parses a discovery response and checks it belongs to the configured issuer.
+/// Explicit endpoints in the options win over discovered ones.
+pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
+    let fail = |why: String| Error::new(code::DISCOVERY_FAILED, why);
+    if status != 200 {
+        return Err(fail(format!("{} answered HTTP {status}", url(config))));
+    }
+    let doc = json::parse(body).map_err(|_| fail(format!("{} is not JSON", url(config))))?;
+    let string = |k: &str| -> Result<Option<String>> {
+        match doc.get(k) {
+            None | Some(json::Value::Null) => Ok(config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())),
+            Some(v) => {
+                let s = v.as_str().ok_or_else(|| fail(format!("{k} is not a string")))?;
+                let explicit = config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+                Ok(Some(explicit.unwrap_or_else(|| s.to_owned())))
+            }
+        }
+    };
+    let required = |k: &str| string(k)?.ok_or_else(|| fail(format!("metadata has no {k}")));
+    let issuer = required("issuer")?;
+    // OIDC Discovery §4.3: the issuer in the document must be identical to the one expected.
+    if issuer != config.issuer {
+        return Err(fail(format!(
+            "metadata issuer {issuer} differs from the expected {}; set the `issuer` option if this is intended",
+            config.issuer
+        )));
+    }
+    let endpoint = |k: &str, v: Option<String>| -> Result<Option<String>> {
+        if let Some(v) = &v {
+            check_url(v, k).map_err(|e| fail(e.description().to_owned()))?;
+        }
+        Ok(v)
+    };
+    Ok(Metadata {
+        authorization_endpoint: endpoint("authorization_endpoint", Some(required("authorization_endpoint")?))?.unwrap_or_default(),
+        token_endpoint: endpoint("token_endpoint", Some(required("token_endpoint")?))?.unwrap_or_default(),
+        end_session_endpoint: endpoint("end_session_endpoint", string("end_session_endpoint")?)?,
+        revocation_endpoint: endpoint("revocation_endpoint", string("revocation_endpoint")?)?,
+        jwks_uri: endpoint("jwks_uri", string("jwks_uri")?)?,
+        iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported").and_then(|v| v.as_bool()) == Some(true),
+        issuer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Options;
+
+    fn config(domain: &str) -> Config {
+        Config::new(Options { domain: domain.into(), client_id: "c".into(), ..Options::default() }).unwrap()
+    }
+
+    #[test]
+    fn reads_metadata() {
+        let c = config("tenant.auth0.com");
+        assert_eq!(url(&c), "https://tenant.auth0.com/.well-known/openid-configuration");
+        let body = r#"{"issuer":"https://tenant.auth0.com/","authorization_endpoint":"https://tenant.auth0.com/authorize",
+            "token_endpoint":"https://tenant.auth0.com/oauth/token","revocation_endpoint":"https://tenant.auth0.com/oauth/revoke",
+            "jwks_uri":"https://tenant.auth0.com/.well-known/jwks.json","end_session_endpoint":null,
+            "authorization_response_iss_parameter_supported":true}"#;
+        let m = process(&c, 200, body).unwrap();
+        assert_eq!(m.token_endpoint, "https://tenant.auth0.com/oauth/token");
+        assert_eq!(m.end_session_endpoint, None);
+        assert!(m.iss_parameter_supported);
+    }
+
+    #[test]
+    fn rejects_bad_metadata() {
+        let c = config("http://127.0.0.1:4000/oidc");
+        for (status, body, needle) in [
+            (404, "{}", "HTTP 404"),
+            (200, "<html>", "not JSON"),
+            (200, r#"{"issuer":"http://127.0.0.1:4000/other"}"#, "differs"),
+            (200, r#"{"issuer":"http://127.0.0.1:4000/oidc"}"#, "no authorization_endpoint"),
+            (200, r#"{"issuer":"http://127.0.0.1:4000/oidc","authorization_endpoint":5,"token_endpoint":"http://127.0.0.1:4000/t"}"#, "not a string"),
+            (
+                200,
+                r#"{"issuer":"http://127.0.0.1:4000/oidc","authorization_endpoint":"http://evil.example/a","token_endpoint":"http://127.0.0.1:4000/t"}"#,
+                "https",
+            ),
+        ] {
+            let e = process(&c, status, body).unwrap_err();
+            assert_eq!(e.code(), code::DISCOVERY_FAILED);
+            assert!(e.description().contains(needle), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn explicit_endpoints_skip_or_override_discovery() {
+        let mut c = config("tenant.auth0.com");
+        assert_eq!(from_options(&c), None);
+        c.endpoints = vec![
+            ("authorization_endpoint".into(), "https://tenant.auth0.com/authorize".into()),
+            ("token_endpoint".into(), "https://tenant.auth0.com/oauth/token".into()),
+        ];
+        assert_eq!(from_options(&c).unwrap().token_endpoint, "https://tenant.auth0.com/oauth/token");
+    }
+}

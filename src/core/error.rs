@@ -1,0 +1,161 @@
+//! One error type with stable codes.
+//!
+//! Every failure the SDK reports carries a machine-readable [`Error::code`] that
+//! never changes between releases, a human [`Error::description`], and a
+//! [`Kind`] that picks the JS class name auth0-spa-js users already catch
+//! (`GenericError`, `AuthenticationError`, `TimeoutError`, …).
+//!
+//! A description never contains a token, a code or a verifier: constructors take
+//! only values that are safe to show (issuers, claim names, HTTP statuses).
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Which JS error class an [`Error`] becomes. Mirrors auth0-spa-js v2's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `GenericError`: everything without a more specific class.
+    Generic,
+    /// `AuthenticationError`: the provider answered the authorize request with an error.
+    Authentication,
+    /// `TimeoutError`: a request ran past `httpTimeoutInSeconds`.
+    Timeout,
+    /// `MissingRefreshTokenError`: a refresh was needed and no refresh token is held.
+    MissingRefreshToken,
+    /// `MfaRequiredError`: the token endpoint answered `mfa_required`.
+    MfaRequired,
+}
+
+impl Kind {
+    /// The JS `name` of the error, as auth0-spa-js spells it.
+    pub fn js_name(self) -> &'static str {
+        match self {
+            Kind::Generic => "GenericError",
+            Kind::Authentication => "AuthenticationError",
+            Kind::Timeout => "TimeoutError",
+            Kind::MissingRefreshToken => "MissingRefreshTokenError",
+            Kind::MfaRequired => "MfaRequiredError",
+        }
+    }
+}
+
+/// Stable codes for failures the SDK itself detects. Provider-sent codes
+/// (`access_denied`, `invalid_grant`, …) are passed through verbatim.
+pub mod code {
+    /// An option passed to `createAuthClient` or a method is invalid.
+    pub const INVALID_OPTIONS: &str = "invalid_options";
+    /// The URL handed to `handleRedirectCallback` has neither `code` nor `error`.
+    pub const NOT_A_CALLBACK: &str = "not_a_callback";
+    /// The callback URL is malformed (duplicated parameter, too long, bad encoding).
+    pub const INVALID_CALLBACK: &str = "invalid_callback";
+    /// No stored transaction matches the callback's `state` (never started, or already used).
+    pub const MISSING_TRANSACTION: &str = "missing_transaction";
+    /// A transaction was found but its `state` differs from the callback's.
+    pub const STATE_MISMATCH: &str = "state_mismatch";
+    /// The transaction is older than its lifetime.
+    pub const TRANSACTION_EXPIRED: &str = "transaction_expired";
+    /// The stored transaction could not be read back.
+    pub const INVALID_TRANSACTION: &str = "invalid_transaction";
+    /// RFC 9207: the callback's `iss` is missing where required, or wrong.
+    pub const INVALID_ISSUER: &str = "invalid_issuer";
+    /// Provider metadata is missing, unreachable or inconsistent.
+    pub const DISCOVERY_FAILED: &str = "discovery_failed";
+    /// The network failed (offline, DNS, CORS, connection refused).
+    pub const NETWORK_ERROR: &str = "network_error";
+    /// The request ran past its timeout.
+    pub const TIMEOUT: &str = "timeout";
+    /// An HTTP status the protocol does not allow (5xx, or 4xx without an OAuth error body).
+    pub const UNEXPECTED_STATUS: &str = "unexpected_status";
+    /// A body that should be JSON is not (HTML error pages, garbage).
+    pub const INVALID_JSON: &str = "invalid_json";
+    /// A body that is JSON but misses required members or has the wrong types.
+    pub const INVALID_RESPONSE: &str = "invalid_response";
+    /// `token_type` is not `Bearer`.
+    pub const UNSUPPORTED_TOKEN_TYPE: &str = "unsupported_token_type";
+    /// The ID token is malformed or one of its claims fails OIDC Core 3.1.3.7.
+    pub const INVALID_ID_TOKEN: &str = "invalid_id_token";
+    /// A refresh is needed and no refresh token is held.
+    pub const MISSING_REFRESH_TOKEN: &str = "missing_refresh_token";
+    /// The session is gone: the refresh token was rejected (`invalid_grant`).
+    pub const LOGIN_REQUIRED: &str = "login_required";
+    /// A browser API the SDK needs is missing or failed (storage, crypto, history).
+    pub const BROWSER_ERROR: &str = "browser_error";
+}
+
+/// An SDK error: a stable code, a description safe to show, and its JS class.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: Kind,
+    code: Cow<'static, str>,
+    description: String,
+}
+
+impl Error {
+    /// A `GenericError` with one of the stable [`code`]s.
+    pub fn new(code: &'static str, description: impl Into<String>) -> Self {
+        let kind = match code {
+            code::TIMEOUT => Kind::Timeout,
+            code::MISSING_REFRESH_TOKEN => Kind::MissingRefreshToken,
+            _ => Kind::Generic,
+        };
+        Error { kind, code: Cow::Borrowed(code), description: description.into() }
+    }
+
+    /// An error whose code the provider sent (RFC 6749 §4.1.2.1, §5.2).
+    pub fn from_provider(kind: Kind, error: &str, description: Option<&str>) -> Self {
+        let kind = if error == "mfa_required" { Kind::MfaRequired } else { kind };
+        let description = match description {
+            Some(d) if !d.is_empty() => d.to_owned(),
+            _ => error.to_owned(),
+        };
+        Error { kind, code: Cow::Owned(error.to_owned()), description }
+    }
+
+    /// The stable machine-readable code (`error` on the JS side).
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The human description (`error_description` on the JS side).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Which JS error class this becomes.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({}: {})", self.kind.js_name(), self.code, self.description)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.description)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The result type of the whole SDK.
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_follow_codes() {
+        assert_eq!(Error::new(code::TIMEOUT, "t").kind(), Kind::Timeout);
+        assert_eq!(Error::new(code::MISSING_REFRESH_TOKEN, "m").kind().js_name(), "MissingRefreshTokenError");
+        assert_eq!(Error::new(code::STATE_MISMATCH, "s").kind(), Kind::Generic);
+        let e = Error::from_provider(Kind::Authentication, "access_denied", Some("User said no"));
+        assert_eq!((e.code(), e.description(), e.kind()), ("access_denied", "User said no", Kind::Authentication));
+        assert_eq!(Error::from_provider(Kind::Generic, "mfa_required", None).kind(), Kind::MfaRequired);
+        assert_eq!(Error::from_provider(Kind::Generic, "invalid_grant", Some("")).description(), "invalid_grant");
+    }
+}

@@ -1,0 +1,306 @@
+//! ID tokens: split and decode the JWS ([RFC 7515 §7.1]), then check the
+//! claims against what the client expects ([OIDC Core 3.1.3.7], [§12.2]).
+//!
+//! Decoding keeps the signing input and the signature, so a signature check
+//! (WebCrypto, in the browser shell) runs on a [`Jwt`] before its claims are
+//! trusted; [`validate`] is the claim half.
+//!
+//! [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
+//! [OIDC Core 3.1.3.7]: https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+//! [§12.2]: https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+
+use super::base64url;
+use super::error::{code, Error, Result};
+use super::json::{self, Value};
+
+/// A decoded, not yet verified, compact JWS.
+#[derive(Debug)]
+pub struct Jwt {
+    /// The protected header.
+    pub header: Value,
+    /// The claims, parsed.
+    pub claims: Claims,
+    /// The payload as JSON text, handed to JS as `getIdTokenClaims()`.
+    pub payload_json: String,
+    /// `BASE64URL(header) || '.' || BASE64URL(payload)`, the bytes that are signed.
+    pub signing_input: String,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// The claims the SDK checks. Every other claim stays in [`Jwt::payload_json`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// `iss`
+    pub iss: String,
+    /// `sub`
+    pub sub: String,
+    /// `aud`, always as a list.
+    pub aud: Vec<String>,
+    /// `azp`
+    pub azp: Option<String>,
+    /// `exp`
+    pub exp: i64,
+    /// `iat`
+    pub iat: i64,
+    /// `nbf`
+    pub nbf: Option<i64>,
+    /// `nonce`
+    pub nonce: Option<String>,
+    /// `auth_time`
+    pub auth_time: Option<i64>,
+    /// Auth0's `org_id`
+    pub org_id: Option<String>,
+    /// Auth0's `org_name`
+    pub org_name: Option<String>,
+}
+
+fn invalid(why: impl Into<String>) -> Error {
+    Error::new(code::INVALID_ID_TOKEN, why.into())
+}
+
+/// Splits and decodes a compact JWS. Refuses anything that is not three base64url
+/// parts with a JSON-object header carrying `alg` and a JSON-object payload with the
+/// required claims of the right types (OIDC Core §2).
+pub fn decode(raw: &str) -> Result<Jwt> {
+    let mut parts = raw.split('.');
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("the ID token is not a JWS in compact form (three parts)"));
+    };
+    let part = |x: &str, what: &str| base64url::decode(x).ok_or_else(|| invalid(format!("the ID token's {what} is not base64url")));
+    let header_text = String::from_utf8(part(h, "header")?).map_err(|_| invalid("the ID token's header is not UTF-8"))?;
+    let payload_json = String::from_utf8(part(p, "payload")?).map_err(|_| invalid("the ID token's payload is not UTF-8"))?;
+    let signature = part(s, "signature")?;
+    let header = json::parse(&header_text).map_err(|_| invalid("the ID token's header is not JSON"))?;
+    if header.get("alg").and_then(Value::as_str).is_none() {
+        return Err(invalid("the ID token's header has no alg"));
+    }
+    let payload = json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON"))?;
+    let claims = claims_of(&payload)?;
+    Ok(Jwt { header, claims, payload_json, signing_input: format!("{h}.{p}"), signature })
+}
+
+fn claims_of(v: &Value) -> Result<Claims> {
+    if !matches!(v, Value::Object(_)) {
+        return Err(invalid("the ID token's payload is not a JSON object"));
+    }
+    let wrong = |k: &str| invalid(format!("the ID token's `{k}` claim is missing or has the wrong type"));
+    let opt_str = |k: &str| -> Result<Option<String>> {
+        match v.get(k) {
+            None => Ok(None),
+            Some(x) => x.as_str().map(|s| Some(s.to_owned())).ok_or_else(|| wrong(k)),
+        }
+    };
+    let opt_int = |k: &str| -> Result<Option<i64>> {
+        match v.get(k) {
+            None => Ok(None),
+            Some(x) => x.as_i64().map(Some).ok_or_else(|| wrong(k)),
+        }
+    };
+    let aud = match v.get("aud") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) if !items.is_empty() => {
+            items.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().ok_or_else(|| wrong("aud"))?
+        }
+        _ => return Err(wrong("aud")),
+    };
+    Ok(Claims {
+        iss: opt_str("iss")?.ok_or_else(|| wrong("iss"))?,
+        sub: opt_str("sub")?.filter(|s| !s.is_empty()).ok_or_else(|| wrong("sub"))?,
+        aud,
+        azp: opt_str("azp")?,
+        exp: opt_int("exp")?.ok_or_else(|| wrong("exp"))?,
+        iat: opt_int("iat")?.ok_or_else(|| wrong("iat"))?,
+        nbf: opt_int("nbf")?,
+        nonce: opt_str("nonce")?,
+        auth_time: opt_int("auth_time")?,
+        org_id: opt_str("org_id")?,
+        org_name: opt_str("org_name")?,
+    })
+}
+
+/// What a valid ID token must match.
+#[derive(Clone, Debug, Default)]
+pub struct Expectations<'a> {
+    /// The issuer.
+    pub issuer: &'a str,
+    /// The client id.
+    pub client_id: &'a str,
+    /// The transaction's nonce; `None` on refresh, where none was sent.
+    pub nonce: Option<&'a str>,
+    /// `max_age` sent with the request.
+    pub max_age: Option<i64>,
+    /// `organization` sent with the request.
+    pub organization: Option<&'a str>,
+    /// The current session's `sub`, on refresh (OIDC Core 12.2).
+    pub sub: Option<&'a str>,
+    /// Clock skew allowance, seconds.
+    pub leeway: i64,
+    /// Now, seconds since the epoch.
+    pub now: i64,
+}
+
+/// How far in the future `iat` may lie beyond the leeway before the token is refused.
+pub const MAX_IAT_SKEW_SECS: i64 = 300;
+
+/// Checks the claims (OIDC Core 3.1.3.7 steps 2, 3, 4, 5, 9, 10, 11, 12; §12.2 for `sub`).
+pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
+    // 3.1.3.7 (2): iss must exactly match the issuer.
+    if c.iss != e.issuer {
+        return Err(invalid(format!("iss {} is not the expected issuer {}", c.iss, e.issuer)));
+    }
+    // 3.1.3.7 (3): aud must contain the client id.
+    if !c.aud.iter().any(|a| a == e.client_id) {
+        return Err(invalid("aud does not contain this client's id"));
+    }
+    // 3.1.3.7 (4), (5): with several audiences azp is required; when present it must be the client.
+    if c.aud.len() > 1 && c.azp.is_none() {
+        return Err(invalid("aud has several values and azp is missing"));
+    }
+    if c.azp.as_deref().is_some_and(|azp| azp != e.client_id) {
+        return Err(invalid("azp is not this client's id"));
+    }
+    // 3.1.3.7 (9): the current time must be before exp.
+    if e.now > c.exp + e.leeway {
+        return Err(invalid("the ID token has expired (exp)"));
+    }
+    // 3.1.3.7 (10): iat bounds how old or new the token may be.
+    if c.iat > e.now + e.leeway + MAX_IAT_SKEW_SECS {
+        return Err(invalid("the ID token was issued in the future (iat)"));
+    }
+    // RFC 7519 §4.1.5: not before nbf.
+    if c.nbf.is_some_and(|nbf| e.now + e.leeway < nbf) {
+        return Err(invalid("the ID token is not valid yet (nbf)"));
+    }
+    // 3.1.3.7 (11): nonce must equal the one sent.
+    if let Some(nonce) = e.nonce {
+        match c.nonce.as_deref() {
+            None => return Err(invalid("the ID token has no nonce")),
+            Some(n) if n != nonce => return Err(invalid("the ID token's nonce does not match the request")),
+            Some(_) => {}
+        }
+    }
+    // 3.1.3.7 (12): with max_age, auth_time is required and bounds the session age.
+    if let Some(max_age) = e.max_age {
+        let Some(auth_time) = c.auth_time else { return Err(invalid("max_age was requested and auth_time is missing")) };
+        if e.now > auth_time + max_age + e.leeway {
+            return Err(invalid("the end-user authenticated longer ago than max_age (auth_time)"));
+        }
+    }
+    // Auth0 Organizations: an id `org_…` is compared exactly, a name case-insensitively.
+    if let Some(org) = e.organization {
+        if org.starts_with("org_") {
+            if c.org_id.as_deref() != Some(org) {
+                return Err(invalid("org_id does not match the requested organization"));
+            }
+        } else if !c.org_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(org)) {
+            return Err(invalid("org_name does not match the requested organization"));
+        }
+    }
+    // OIDC Core 12.2: a refreshed ID token must be for the same end-user.
+    if let Some(sub) = e.sub {
+        if c.sub != sub {
+            return Err(invalid("the refreshed ID token is for another subject (sub)"));
+        }
+    }
+    Ok(())
+}
+
+/// Claims that describe the token rather than the user; `getUser()` leaves them out,
+/// as auth0-spa-js does.
+pub const PROTOCOL_CLAIMS: [&str; 14] =
+    ["iss", "aud", "exp", "nbf", "iat", "jti", "azp", "nonce", "auth_time", "at_hash", "c_hash", "acr", "amr", "sid"];
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An unsigned test token with the given payload (signatures are the shell's concern).
+    pub(crate) fn token(payload: &str) -> String {
+        format!("{}.{}.{}", base64url::encode(br#"{"alg":"RS256","kid":"k"}"#), base64url::encode(payload.as_bytes()), base64url::encode(b"sig"))
+    }
+
+    const GOOD: &str = r#"{"iss":"https://i/","sub":"u1","aud":"c","exp":2000,"iat":1000,"nonce":"n","auth_time":900,"org_id":"org_1","org_name":"Acme","name":"Ann"}"#;
+
+    fn expect() -> Expectations<'static> {
+        Expectations { issuer: "https://i/", client_id: "c", nonce: Some("n"), leeway: 60, now: 1500, ..Default::default() }
+    }
+
+    #[test]
+    fn decodes_and_validates_a_good_token() {
+        let jwt = decode(&token(GOOD)).unwrap();
+        assert_eq!(jwt.claims.sub, "u1");
+        assert_eq!(jwt.signature, b"sig");
+        assert!(jwt.payload_json.contains("\"name\":\"Ann\""));
+        assert_eq!(jwt.header.get("kid").and_then(Value::as_str), Some("k"));
+        validate(&jwt.claims, &expect()).unwrap();
+        let with_all = Expectations { max_age: Some(700), organization: Some("org_1"), sub: Some("u1"), ..expect() };
+        validate(&jwt.claims, &with_all).unwrap();
+        validate(&jwt.claims, &Expectations { organization: Some("ACME"), ..expect() }).unwrap();
+    }
+
+    #[test]
+    fn refuses_malformed_tokens() {
+        let b = |s: &str| base64url::encode(s.as_bytes());
+        let table = [
+            String::new(),
+            "a.b".into(),
+            "a.b.c.d".into(),
+            format!("{}.{}.", b("{}"), b(GOOD)),
+            format!("{}.{}.", b(r#"{"alg":"RS256"}"#), "!!"),
+            format!("{}.{}.", b("not json"), b(GOOD)),
+            format!("{}.{}.", b(r#"{"alg":"RS256"}"#), b("[]")),
+            token(r#"{"iss":"https://i/","aud":"c","exp":2000,"iat":1000}"#),
+            token(r#"{"iss":"https://i/","sub":"u","aud":[],"exp":2000,"iat":1000}"#),
+            token(r#"{"iss":"https://i/","sub":"u","aud":[1],"exp":2000,"iat":1000}"#),
+            token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":"2000","iat":1000}"#),
+            token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":2000}"#),
+            token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":2000,"iat":1000,"nonce":5}"#),
+        ];
+        for t in &table {
+            assert_eq!(decode(t).unwrap_err().code(), code::INVALID_ID_TOKEN, "{t}");
+        }
+    }
+
+    #[test]
+    fn each_failing_claim_is_refused() {
+        let with = |k: &str, v: &str| -> Claims {
+            let mut j = json::parse(GOOD).unwrap();
+            if let Value::Object(m) = &mut j {
+                m.retain(|(n, _)| n != k);
+                if !v.is_empty() {
+                    m.push((k.into(), json::parse(v).unwrap()));
+                }
+            }
+            decode(&token(&json::stringify(&j))).unwrap().claims
+        };
+        let table: Vec<(Claims, Expectations<'static>, &str)> = vec![
+            (with("iss", r#""https://evil/""#), expect(), "iss"),
+            (with("aud", r#""other""#), expect(), "aud"),
+            (with("aud", r#"["c","other"]"#), expect(), "azp is missing"),
+            (with("azp", r#""other""#), expect(), "azp"),
+            (with("exp", "1439"), expect(), "expired"),
+            (with("iat", "1861"), expect(), "future"),
+            (with("nbf", "1561"), expect(), "nbf"),
+            (with("nonce", ""), expect(), "no nonce"),
+            (with("nonce", r#""m""#), expect(), "nonce does not match"),
+            (with("auth_time", ""), Expectations { max_age: Some(10), ..expect() }, "auth_time is missing"),
+            (with("auth_time", "100"), Expectations { max_age: Some(10), ..expect() }, "max_age"),
+            (with("org_id", r#""org_2""#), Expectations { organization: Some("org_1"), ..expect() }, "org_id"),
+            (with("org_name", r#""Other""#), Expectations { organization: Some("acme"), ..expect() }, "org_name"),
+            (with("sub", r#""u2""#), Expectations { sub: Some("u1"), nonce: None, ..expect() }, "subject"),
+        ];
+        for (claims, e, needle) in table {
+            let err = validate(&claims, &e).unwrap_err();
+            assert_eq!(err.code(), code::INVALID_ID_TOKEN);
+            assert!(err.description().contains(needle), "{err:?} lacks {needle}");
+        }
+        // Within leeway is fine.
+        validate(&with("exp", "1440"), &expect()).unwrap();
+        validate(&with("nbf", "1560"), &expect()).unwrap();
+        validate(&with("aud", r#"["c","other"]"#), &expect()).unwrap_err();
+        let mut multi = with("aud", r#"["c","other"]"#);
+        multi.azp = Some("c".into());
+        validate(&multi, &expect()).unwrap();
+    }
+}

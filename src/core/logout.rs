@@ -1,0 +1,69 @@
+//! Where logout navigates: the provider's `end_session_endpoint`
+//! ([OpenID Connect RP-Initiated Logout 1.0 §2]), or Auth0's `/v2/logout`.
+//!
+//! [OpenID Connect RP-Initiated Logout 1.0 §2]: https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+
+use super::config::Config;
+use super::discovery::Metadata;
+use super::form::{self, Serializer};
+
+/// What the app passes as `logoutParams`.
+#[derive(Clone, Debug, Default)]
+pub struct LogoutParams {
+    /// Where the provider sends the browser back (`post_logout_redirect_uri` / `returnTo`).
+    pub return_to: Option<String>,
+    /// Auth0: also sign out of the upstream identity provider.
+    pub federated: bool,
+}
+
+/// The logout URL. With an `end_session_endpoint` it carries `client_id`,
+/// `post_logout_redirect_uri` and `id_token_hint`; without one, Auth0's
+/// `/v2/logout?client_id&returnTo` on the domain (Auth0 tenants without
+/// RP-initiated logout enabled publish no end-session endpoint).
+pub fn url(config: &Config, metadata: &Metadata, params: &LogoutParams, id_token_hint: Option<&str>) -> String {
+    match &metadata.end_session_endpoint {
+        Some(endpoint) => {
+            let q = Serializer::default()
+                .pair("client_id", &config.client_id)
+                .opt("post_logout_redirect_uri", params.return_to.as_deref())
+                .opt("id_token_hint", id_token_hint)
+                .finish();
+            form::append_query(endpoint, &q)
+        }
+        None => {
+            let mut q = Serializer::default().pair("client_id", &config.client_id).opt("returnTo", params.return_to.as_deref()).finish();
+            if params.federated {
+                q.push_str("&federated");
+            }
+            format!("{}/v2/logout?{q}", config.base_url)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Options;
+
+    #[test]
+    fn end_session_and_auth0_forms() {
+        let config = Config::new(Options { domain: "t.auth0.com".into(), client_id: "c".into(), ..Options::default() }).unwrap();
+        let mut meta = Metadata {
+            issuer: config.issuer.clone(),
+            authorization_endpoint: "https://t.auth0.com/authorize".into(),
+            token_endpoint: "https://t.auth0.com/oauth/token".into(),
+            end_session_endpoint: None,
+            revocation_endpoint: None,
+            jwks_uri: None,
+            iss_parameter_supported: false,
+        };
+        let p = LogoutParams { return_to: Some("https://app/?x=1".into()), federated: true };
+        assert_eq!(url(&config, &meta, &p, Some("h")), "https://t.auth0.com/v2/logout?client_id=c&returnTo=https%3A%2F%2Fapp%2F%3Fx%3D1&federated");
+        meta.end_session_endpoint = Some("https://t.auth0.com/oidc/logout".into());
+        assert_eq!(
+            url(&config, &meta, &p, Some("h.i.j")),
+            "https://t.auth0.com/oidc/logout?client_id=c&post_logout_redirect_uri=https%3A%2F%2Fapp%2F%3Fx%3D1&id_token_hint=h.i.j"
+        );
+        assert_eq!(url(&config, &meta, &LogoutParams::default(), None), "https://t.auth0.com/oidc/logout?client_id=c");
+    }
+}

@@ -1,0 +1,33 @@
+//! # spa-auth
+//!
+//! OAuth 2.0 Authorization Code + PKCE for single-page apps against any OpenID
+//! Connect provider (Auth0 first), compiled to WebAssembly and shipped as an npm
+//! package whose JS API mirrors `@auth0/auth0-spa-js` v2.
+//!
+//! ## Module map
+//! - [`core`]: the sans-IO protocol core. URL building, callback parsing,
+//!   token-response parsing, ID-token claim checks, the token cache. Plain Rust,
+//!   tested natively.
+//! - `browser` (wasm32 only): the shell. `fetch`, `sessionStorage`, `location`
+//!   and `history`, `crypto.getRandomValues`, the clock. The only code that
+//!   touches `web-sys`.
+//! - `client` (wasm32 only): `AuthClient`, the flows composed from the core and
+//!   the shell; single-flight refresh.
+//! - `js` (wasm32 only): the `#[wasm_bindgen]` surface. Options in, errors out.
+//!
+//! ## Specifications
+//! RFC 6749 (OAuth 2.0), RFC 6750 (Bearer), RFC 7636 (PKCE), RFC 7009
+//! (revocation), RFC 9207 (`iss` in the authorization response), OpenID Connect
+//! Core 1.0, Discovery 1.0 and RP-Initiated Logout 1.0.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod client;
+#[cfg(target_arch = "wasm32")]
+mod js;
