@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 pub mod core;
+pub mod flight;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;

@@ -103,6 +103,11 @@ impl Session {
         self.id_token.is_some()
     }
 
+    /// Forgets the refresh token (after revoking it).
+    pub fn forget_refresh_token(&mut self) {
+        self.refresh_token = None;
+    }
+
     /// Forgets everything.
     pub fn clear(&mut self) {
         *self = Session::default();

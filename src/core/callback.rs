@@ -76,7 +76,7 @@ pub fn parse(url: &str) -> Result<Response> {
         }
         from_fragment
     };
-    let mut one = |name: &str| -> Result<Option<String>> {
+    let one = |name: &str| -> Result<Option<String>> {
         let mut found = pairs.iter().filter(|(k, _)| k == name);
         let first = found.next().map(|(_, v)| v.clone());
         // RFC 6749 §3.1: request and response parameters must not be included more than once.

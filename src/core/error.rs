@@ -78,6 +78,8 @@ pub mod code {
     pub const MISSING_REFRESH_TOKEN: &str = "missing_refresh_token";
     /// The session is gone: the refresh token was rejected (`invalid_grant`).
     pub const LOGIN_REQUIRED: &str = "login_required";
+    /// `revokeRefreshToken` was called and the provider has no revocation endpoint.
+    pub const REVOCATION_UNSUPPORTED: &str = "revocation_not_supported";
     /// A browser API the SDK needs is missing or failed (storage, crypto, history).
     pub const BROWSER_ERROR: &str = "browser_error";
 }

@@ -1,0 +1,181 @@
+/**
+ * spa-auth: OAuth 2.0 Authorization Code + PKCE for single-page apps.
+ * The API mirrors @auth0/auth0-spa-js v2; see the README's migration table.
+ */
+
+/** Authorize request parameters. Any parameter not listed is sent as given. */
+export interface AuthorizationParams {
+  /** Where the provider sends the browser back. Required, here or per call. */
+  redirect_uri?: string;
+  /** The API the access token is for (Auth0's `audience`). */
+  audience?: string;
+  /** Space-separated scopes. Default `openid profile email`; `openid` is always added. */
+  scope?: string;
+  /** Auth0 Organizations: an `org_…` id or a name. The ID token's `org_id` / `org_name` must match. */
+  organization?: string;
+  /** Auth0 Organizations invitation id. */
+  invitation?: string;
+  /** `none`, `login`, `consent`, `select_account`. */
+  prompt?: string;
+  /** Maximum authentication age in seconds; the ID token's `auth_time` is checked against it. */
+  max_age?: number | string;
+  login_hint?: string;
+  screen_hint?: string;
+  ui_locales?: string;
+  /** `query` (default) or `fragment`. */
+  response_mode?: 'query' | 'fragment';
+  [param: string]: string | number | boolean | undefined;
+}
+
+/** Explicit provider endpoints. With `authorization_endpoint` and `token_endpoint`, discovery is skipped. */
+export interface Endpoints {
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  end_session_endpoint?: string;
+  revocation_endpoint?: string;
+  jwks_uri?: string;
+}
+
+export interface AuthClientOptions {
+  /** `tenant.auth0.com`, or a full issuer URL. `http://` only for localhost and 127.0.0.1. */
+  domain: string;
+  clientId: string;
+  /** Default authorize parameters for every login and token request. */
+  authorizationParams?: AuthorizationParams;
+  /** Renew with refresh tokens (adds `offline_access`). Default `true`. */
+  useRefreshTokens?: boolean;
+  /** Clock skew allowance in seconds, for token expiry and ID token claims. Default 60. */
+  leeway?: number;
+  /** Timeout of each request to the provider, in seconds. Default 10. */
+  httpTimeoutInSeconds?: number;
+  /** The expected `iss` when it differs from the one `domain` implies (`https://{domain}/`). */
+  issuer?: string;
+  /** Explicit endpoints, to skip or override discovery. */
+  endpoints?: Endpoints;
+}
+
+export interface RedirectLoginOptions<TAppState = any> {
+  authorizationParams?: AuthorizationParams;
+  /** Any JSON-serializable value, handed back by `handleRedirectCallback`. */
+  appState?: TAppState;
+  /** Opens the authorize URL instead of `location.assign` (for native shells, tests). */
+  openUrl?: (url: string) => void | Promise<void>;
+}
+
+export interface RedirectLoginResult<TAppState = any> {
+  appState?: TAppState;
+}
+
+export interface GetTokenSilentlyOptions {
+  authorizationParams?: { audience?: string; scope?: string };
+  /** `on` (default): cache, then refresh. `off`: always refresh. `cache-only`: `undefined` on a miss. */
+  cacheMode?: 'on' | 'off' | 'cache-only';
+  /** Resolve a {@link GetTokenSilentlyVerboseResponse} instead of the access token string. */
+  detailedResponse?: boolean;
+}
+
+export interface GetTokenSilentlyVerboseResponse {
+  access_token: string;
+  id_token?: string;
+  /** Seconds until the access token expires, by the client clock. */
+  expires_in: number;
+  /** The granted scope. */
+  scope: string;
+  token_type: 'Bearer';
+}
+
+export interface LogoutOptions {
+  logoutParams?: {
+    /** Where the provider sends the browser after logout (`post_logout_redirect_uri`). */
+    returnTo?: string;
+    /** Auth0 `/v2/logout` only: also sign out of the upstream identity provider. */
+    federated?: boolean;
+  };
+  /** `false`: clear the local session only. A function: open the logout URL yourself. */
+  openUrl?: false | ((url: string) => void | Promise<void>);
+}
+
+/** ID token claims, as in OIDC Core 5.1. */
+export interface User {
+  sub?: string;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  picture?: string;
+  email?: string;
+  email_verified?: boolean;
+  locale?: string;
+  updated_at?: string;
+  [claim: string]: unknown;
+}
+
+export interface IdToken extends User {
+  __raw: string;
+  iss?: string;
+  aud?: string | string[];
+  exp?: number;
+  iat?: number;
+  nonce?: string;
+  auth_time?: number;
+  org_id?: string;
+  org_name?: string;
+}
+
+/**
+ * Every error the SDK rejects with. `name` is auth0-spa-js's class name
+ * (`GenericError`, `AuthenticationError`, `TimeoutError`, `MissingRefreshTokenError`,
+ * `MfaRequiredError`); `error` is a stable code: provider codes such as
+ * `access_denied`, `invalid_grant`, or the SDK's own: `invalid_options`,
+ * `not_a_callback`, `invalid_callback`, `missing_transaction`, `state_mismatch`,
+ * `transaction_expired`, `invalid_transaction`, `invalid_issuer`, `discovery_failed`,
+ * `network_error`, `timeout`, `unexpected_status`, `invalid_json`, `invalid_response`,
+ * `unsupported_token_type`, `invalid_id_token`, `missing_refresh_token`,
+ * `login_required`, `revocation_not_supported`, `browser_error`.
+ * No token, code or verifier ever appears in a message.
+ */
+export interface SpaAuthError extends Error {
+  name: 'GenericError' | 'AuthenticationError' | 'TimeoutError' | 'MissingRefreshTokenError' | 'MfaRequiredError';
+  error: string;
+  error_description: string;
+}
+
+export declare class AuthClient {
+  /** Prefer {@link createAuthClient}, which loads the wasm first. */
+  constructor(options: AuthClientOptions);
+  /** Redirects to the provider's login page. */
+  loginWithRedirect<TAppState = any>(options?: RedirectLoginOptions<TAppState>): Promise<void>;
+  /**
+   * Finishes a login on the redirect page: checks state and `iss`, exchanges the
+   * code, validates the ID token, and cleans `code`, `state`, `iss`, `session_state`,
+   * `error` and `error_description` from the address bar. A second call with the
+   * same URL returns the same promise.
+   */
+  handleRedirectCallback<TAppState = any>(url?: string): Promise<RedirectLoginResult<TAppState>>;
+  isAuthenticated(): Promise<boolean>;
+  /** Profile claims of the ID token, without protocol claims. */
+  getUser<TUser extends User = User>(): Promise<TUser | undefined>;
+  /** Every claim of the ID token, with `__raw`. */
+  getIdTokenClaims(): Promise<IdToken | undefined>;
+  /** An access token from memory, or refreshed; concurrent callers share one refresh. */
+  getTokenSilently(options: GetTokenSilentlyOptions & { detailedResponse: true }): Promise<GetTokenSilentlyVerboseResponse>;
+  getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string>;
+  /** Whether `scope` was granted (not only requested) for the audience. */
+  hasScope(scope: string, options?: { audience?: string }): boolean;
+  /**
+   * `fetch` with `Authorization: Bearer`. On a 401 with
+   * `WWW-Authenticate: Bearer error="invalid_token"`, refreshes once and retries.
+   * A cross-origin API must list `WWW-Authenticate` in `Access-Control-Expose-Headers`.
+   */
+  fetchWithAuth(input: RequestInfo | URL, init?: RequestInit, options?: GetTokenSilentlyOptions): Promise<Response>;
+  /** Clears the session in memory, then navigates to the provider's logout. */
+  logout(options?: LogoutOptions): Promise<void>;
+  /** Revokes the refresh token at the provider (RFC 7009) and forgets it. */
+  revokeRefreshToken(): Promise<void>;
+  /** Releases the wasm memory of this client. */
+  free(): void;
+}
+
+/** Creates a client, loading the WebAssembly module on first use. */
+export declare function createAuthClient(options: AuthClientOptions): Promise<AuthClient>;

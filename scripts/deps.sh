@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, idempotently, on a fresh Debian machine:
+#   deps.sh build    Rust wasm target, wasm-bindgen-cli (pinned to Cargo.lock), npm tools
+#   deps.sh browsers Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
+# Each step is skipped when what it installs is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+wasm_bindgen_version() {
+  # The exact version of the wasm-bindgen crate in Cargo.lock; the CLI must match it.
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+build_deps() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+  fi
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local want; want=$(wasm_bindgen_version)
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    echo "installing wasm-bindgen-cli $want (a few minutes)"
+    cargo install wasm-bindgen-cli --version "=$want"
+  fi
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/playwright-core ] || [ package.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+}
+
+browser_deps() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing+=(firefox-esr)
+  if [ ${#missing[@]} -gt 0 ]; then
+    need_root apt-get update -q
+    DEBIAN_FRONTEND=noninteractive need_root apt-get install -y -q "${missing[@]}"
+  fi
+  command -v geckodriver >/dev/null || cargo install geckodriver
+}
+
+case "${1:-all}" in
+  build) build_deps ;;
+  browsers) browser_deps ;;
+  all) build_deps; browser_deps ;;
+  *) echo "usage: $0 [build|browsers|all]" >&2; exit 2 ;;
+esac

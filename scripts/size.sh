@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Prints what an app ships, in gzip -9 bytes: the .wasm, the glue and the wrapper.
+# With --check, fails when the total exceeds the budget in size-budget.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+total=0
+for f in pkg/spa_auth_bg.wasm pkg/spa_auth.js pkg/index.js; do
+  n=$(gzip -9c "$f" | wc -c)
+  printf '  %-22s %7d bytes raw %7d bytes gzip -9\n' "$(basename "$f")" "$(wc -c <"$f")" "$n"
+  total=$((total + n))
+done
+budget=$(grep -Eo '^[0-9]+' size-budget.txt | head -n 1)
+printf 'spa-auth ships %d bytes gzip -9 (%.1f KB); budget %d\n' "$total" "$(echo "$total/1024" | bc -l)" "$budget"
+if [ "${1:-}" = "--check" ] && [ "$total" -gt "$budget" ]; then
+  echo "size budget exceeded: $total > $budget bytes (size-budget.txt)" >&2
+  exit 1
+fi

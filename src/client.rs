@@ -1,0 +1,362 @@
+//! `AuthClient`: the flows, each composed of core steps with the shell's I/O in
+//! between. No protocol rule lives here; this is the wiring.
+//!
+//! ```text
+//! loginWithRedirect       core::authorize::request → storage.put → navigate
+//! handleRedirectCallback  core::callback::parse → storage.take (sync) → clean URL
+//!                         → check iss → POST code → core::token::process_response
+//!                         → core::id_token::{decode, validate} → session.store
+//! getTokenSilently        session.get ─hit→ token
+//!                               └miss→ single flight per (audience, scope), one lock for all refreshes
+//!                                      → POST refresh_token → process → validate → store (rotation)
+//! ```
+
+use crate::browser::{self, crypto, http, location, storage::TransactionStore};
+use crate::core::authorize::{self, Transaction};
+use crate::core::cache::Session;
+use crate::core::callback::{self, Response};
+use crate::core::config::{AuthorizeParams, Config, Options};
+use crate::core::discovery::{self, Metadata};
+use crate::core::error::{code, Error, Result};
+use crate::core::id_token::{self, Expectations, Jwt};
+use crate::core::logout::{self, LogoutParams};
+use crate::core::secret::{AuthorizationCode, IdToken};
+use crate::core::token::{self, TokenResponse};
+use crate::flight::{Lock, SingleFlight};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// How `getTokenSilently` uses the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheMode {
+    /// Use a valid cached token, else refresh.
+    On,
+    /// Always refresh.
+    Off,
+    /// Only the cache; `None` on a miss.
+    CacheOnly,
+}
+
+/// What `getTokenSilently` asks for.
+#[derive(Clone, Debug)]
+pub struct TokenRequest {
+    /// The API; the client's default audience when `None`.
+    pub audience: Option<String>,
+    /// The scope; the client's default scope when `None`.
+    pub scope: Option<String>,
+    /// How to use the cache.
+    pub cache_mode: CacheMode,
+}
+
+/// A token handed to the app.
+pub struct TokenResult {
+    /// The access token.
+    pub access_token: String,
+    /// The current ID token.
+    pub id_token: Option<String>,
+    /// Seconds until the access token expires, by the client clock.
+    pub expires_in: i64,
+    /// The granted scope.
+    pub scope: String,
+}
+
+/// A callback whose synchronous half is done: the transaction is claimed.
+pub struct ClaimedCallback {
+    tx: Transaction,
+    code: AuthorizationCode,
+    iss: Option<String>,
+}
+
+struct Inner {
+    config: Config,
+    metadata: RefCell<Option<Rc<Metadata>>>,
+    discovery: SingleFlight<Result<Rc<Metadata>>>,
+    session: RefCell<Session>,
+    refreshes: SingleFlight<Result<()>>,
+    refresh_lock: Lock,
+    transactions: TransactionStore,
+}
+
+/// The SDK client. Cheap to clone; clones share one session.
+#[derive(Clone)]
+pub struct AuthClient {
+    inner: Rc<Inner>,
+}
+
+impl AuthClient {
+    /// Validates the options. Makes no request: discovery happens on first use.
+    pub fn new(options: Options) -> Result<AuthClient> {
+        let config = Config::new(options)?;
+        let metadata = discovery::from_options(&config).map(Rc::new);
+        Ok(AuthClient {
+            inner: Rc::new(Inner {
+                transactions: TransactionStore::new(&config.client_id),
+                config,
+                metadata: RefCell::new(metadata),
+                discovery: SingleFlight::default(),
+                session: RefCell::new(Session::default()),
+                refreshes: SingleFlight::default(),
+                refresh_lock: Lock::default(),
+            }),
+        })
+    }
+
+    fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Provider metadata, fetched once and shared by concurrent callers. A failed
+    /// fetch is not cached, so the next call tries again.
+    pub async fn metadata(&self) -> Result<Rc<Metadata>> {
+        if let Some(m) = self.inner.metadata.borrow().clone() {
+            return Ok(m);
+        }
+        let inner = self.inner.clone();
+        self.inner
+            .discovery
+            .run("", || async move {
+                let reply = http::get(&discovery::url(&inner.config), inner.config.http_timeout_secs).await?;
+                let m = Rc::new(discovery::process(&inner.config, reply.status, &reply.body)?);
+                *inner.metadata.borrow_mut() = Some(m.clone());
+                Ok(m)
+            })
+            .await
+    }
+
+    /// Starts a login: stores the transaction and returns the authorize URL to open.
+    pub async fn login_url(&self, params: &AuthorizeParams, app_state: Option<String>) -> Result<String> {
+        let metadata = self.metadata().await?;
+        let now = browser::now();
+        let (url, tx) = authorize::request(self.config(), &metadata, params, crypto::randomness()?, app_state, now)?;
+        self.inner.transactions.put(&tx, now)?;
+        Ok(url)
+    }
+
+    /// The synchronous half of the callback: parse the URL, claim the transaction
+    /// (read and removed before any await, so a replay finds nothing), and clean the
+    /// address bar when `url` is the current location.
+    pub fn claim_callback(&self, url: &str) -> Result<ClaimedCallback> {
+        if location::href().ok().as_deref() == Some(url) {
+            if let Some(clean) = callback::cleaned_url(url) {
+                location::replace(&clean)?;
+            }
+        }
+        let response = callback::parse(url)?;
+        let stored = match response.state() {
+            Some(state) => self.inner.transactions.take(state)?,
+            None => None,
+        };
+        let (code, state, iss) = match response {
+            Response::Error { error, description, .. } => return Err(callback::provider_error(&error, description.as_deref())),
+            Response::Code { code, state, iss } => (code, state, iss),
+        };
+        let Some(text) = stored else {
+            return Err(if self.inner.transactions.any_pending()? {
+                Error::new(code::STATE_MISMATCH, "the callback's state matches none of the logins pending in this tab")
+            } else {
+                Error::new(code::MISSING_TRANSACTION, "no login is pending in this tab (it was never started, or its callback was already handled)")
+            });
+        };
+        let tx = Transaction::from_json(&text, browser::now())?;
+        if tx.state != state {
+            return Err(Error::new(code::STATE_MISMATCH, "the stored transaction belongs to another state"));
+        }
+        Ok(ClaimedCallback { tx, code, iss })
+    }
+
+    /// The asynchronous half: check `iss`, exchange the code, validate the ID token,
+    /// and start the session. Returns the app state as JSON text.
+    pub async fn finish_callback(&self, claimed: ClaimedCallback) -> Result<Option<String>> {
+        let ClaimedCallback { tx, code, iss } = claimed;
+        let metadata = self.metadata().await?;
+        let config = self.config();
+        // RFC 9207 §2.4: before the code is used.
+        callback::check_iss(iss.as_deref(), &config.issuer, metadata.iss_parameter_supported)?;
+        let Transaction { verifier, nonce, redirect_uri, audience, scope, max_age, organization, app_state, .. } = tx;
+        let body = token::authorization_code_body(&config.client_id, &code, verifier, &redirect_uri);
+        let reply = http::post_form(&metadata.token_endpoint, &body, config.http_timeout_secs).await?;
+        let mut response = token::process_response(reply.status, &reply.body)?;
+        let now = browser::now();
+        // OIDC Core 3.1.3.3: an authentication response must carry an ID token.
+        let raw = response.id_token.take().ok_or_else(|| Error::new(code::INVALID_RESPONSE, "the token response has no id_token"))?;
+        let expect = Expectations {
+            issuer: &config.issuer,
+            client_id: &config.client_id,
+            nonce: Some(&nonce),
+            max_age,
+            organization: organization.as_deref(),
+            sub: None,
+            leeway: config.leeway,
+            now,
+        };
+        let jwt = self.checked_id_token(&raw, &expect)?;
+        let mut session = self.inner.session.borrow_mut();
+        session.clear();
+        session.store(audience.as_deref(), &scope, response, Some((raw, jwt)), now);
+        Ok(app_state)
+    }
+
+    /// Decodes an ID token and checks its claims. The signature check of the shell
+    /// belongs between the two, before any claim is trusted.
+    fn checked_id_token(&self, raw: &IdToken, expect: &Expectations<'_>) -> Result<Jwt> {
+        let jwt = id_token::decode(raw.secret())?;
+        id_token::validate(&jwt.claims, expect)?;
+        Ok(jwt)
+    }
+
+    fn key(&self, request: &TokenRequest) -> (Option<String>, String) {
+        let audience = request.audience.clone().or_else(|| self.config().authorization_params.audience.clone());
+        (audience, self.config().effective_scope(request.scope.as_deref()))
+    }
+
+    fn token_result(&self, audience: Option<&str>, scope: &str, fresh_only: bool) -> Option<TokenResult> {
+        let session = self.inner.session.borrow();
+        let now = browser::now();
+        let entry = if fresh_only { session.get(audience, scope, now, self.config().leeway) } else { session.find(audience, scope) }?;
+        Some(TokenResult {
+            access_token: entry.access_token.secret().to_owned(),
+            id_token: session.id_token().map(|t| t.raw.secret().to_owned()),
+            expires_in: (entry.expires_at - now).max(0),
+            scope: entry.granted_scope.clone(),
+        })
+    }
+
+    /// An access token: from memory when valid, else by one refresh shared with every
+    /// concurrent caller of the same (audience, scope).
+    pub async fn get_token(&self, request: TokenRequest) -> Result<Option<TokenResult>> {
+        let (audience, scope) = self.key(&request);
+        if request.cache_mode != CacheMode::Off {
+            if let Some(hit) = self.token_result(audience.as_deref(), &scope, true) {
+                return Ok(Some(hit));
+            }
+        }
+        if request.cache_mode == CacheMode::CacheOnly {
+            return Ok(None);
+        }
+        let flight_key = format!("{}\n{scope}", audience.as_deref().unwrap_or(""));
+        let this = self.clone();
+        let (a, s) = (audience.clone(), scope.clone());
+        self.inner.refreshes.run(&flight_key, || async move { this.refresh(a.as_deref(), &s, request.cache_mode).await }).await?;
+        // The fresh token, even if its lifetime is shorter than the leeway.
+        Ok(self.token_result(audience.as_deref(), &scope, false))
+    }
+
+    /// One refresh-token grant (RFC 6749 §6), under the lock every refresh takes, so a
+    /// rotated refresh token is never sent twice.
+    async fn refresh(&self, audience: Option<&str>, scope: &str, cache_mode: CacheMode) -> Result<()> {
+        let _guard = self.inner.refresh_lock.acquire().await;
+        let config = self.config();
+        // Another refresh may have finished while this one waited for the lock.
+        if cache_mode != CacheMode::Off && self.inner.session.borrow().get(audience, scope, browser::now(), config.leeway).is_some() {
+            return Ok(());
+        }
+        let refresh_token = self.inner.session.borrow().refresh_token().cloned().ok_or_else(|| {
+            Error::new(
+                code::MISSING_REFRESH_TOKEN,
+                format!("Missing Refresh Token (audience: '{}', scope: '{scope}')", audience.unwrap_or("default")),
+            )
+        })?;
+        let metadata = self.metadata().await?;
+        let body = token::refresh_body(&config.client_id, &refresh_token, Some(scope), audience);
+        drop(refresh_token);
+        let reply = http::post_form(&metadata.token_endpoint, &body, config.http_timeout_secs).await?;
+        let mut response = match token::process_response(reply.status, &reply.body) {
+            Ok(r) => r,
+            Err(e) if e.code() == "invalid_grant" => {
+                // The grant is gone (expired, revoked, or a replayed rotation): so is the session.
+                self.inner.session.borrow_mut().clear();
+                return Err(Error::new(code::LOGIN_REQUIRED, format!("the session has ended: {}", e.description())));
+            }
+            Err(e) => return Err(e),
+        };
+        let now = browser::now();
+        let id = self.refreshed_id_token(&mut response, now)?;
+        self.inner.session.borrow_mut().store(audience, scope, response, id, now);
+        Ok(())
+    }
+
+    /// OIDC Core 12.2: a refresh may return a new ID token; it is validated like the
+    /// first, without a nonce, and must be for the same `sub`.
+    fn refreshed_id_token(&self, response: &mut TokenResponse, now: i64) -> Result<Option<(IdToken, Jwt)>> {
+        let Some(raw) = response.id_token.take() else { return Ok(None) };
+        let sub = self.inner.session.borrow().id_token().map(|t| t.sub.clone());
+        let config = self.config();
+        let expect = Expectations {
+            issuer: &config.issuer,
+            client_id: &config.client_id,
+            sub: sub.as_deref(),
+            leeway: config.leeway,
+            now,
+            ..Expectations::default()
+        };
+        let jwt = self.checked_id_token(&raw, &expect)?;
+        Ok(Some((raw, jwt)))
+    }
+
+    /// Whether a user is signed in.
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.session.borrow().is_authenticated()
+    }
+
+    /// The current ID token, raw and as claims JSON.
+    pub fn id_token(&self) -> Option<(String, String)> {
+        self.inner.session.borrow().id_token().map(|t| (t.raw.secret().to_owned(), t.claims_json.clone()))
+    }
+
+    /// Whether `scope` was granted for `audience` (the client's default when `None`).
+    pub fn has_scope(&self, scope: &str, audience: Option<&str>) -> bool {
+        let audience = audience.or(self.config().authorization_params.audience.as_deref());
+        self.inner.session.borrow().has_scope(audience, scope)
+    }
+
+    /// Forgets the session in memory and returns the logout URL to open.
+    pub async fn logout_url(&self, params: &LogoutParams) -> Result<String> {
+        let hint = self.inner.session.borrow().id_token().map(|t| t.raw.secret().to_owned());
+        self.clear();
+        let metadata = self.metadata().await?;
+        Ok(logout::url(self.config(), &metadata, params, hint.as_deref()))
+    }
+
+    /// Forgets the session in memory.
+    pub fn clear(&self) {
+        self.inner.session.borrow_mut().clear();
+    }
+
+    /// Revokes the refresh token at the provider (RFC 7009) and forgets it.
+    /// Nothing to revoke is not an error.
+    pub async fn revoke_refresh_token(&self) -> Result<()> {
+        let _guard = self.inner.refresh_lock.acquire().await;
+        let Some(refresh_token) = self.inner.session.borrow().refresh_token().cloned() else { return Ok(()) };
+        let metadata = self.metadata().await?;
+        let endpoint = metadata
+            .revocation_endpoint
+            .as_deref()
+            .ok_or_else(|| Error::new(code::REVOCATION_UNSUPPORTED, "the provider has no revocation_endpoint"))?;
+        let body = token::revocation_body(&self.config().client_id, &refresh_token);
+        let reply = http::post_form(endpoint, &body, self.config().http_timeout_secs).await?;
+        token::process_revocation(reply.status, &reply.body)?;
+        self.inner.session.borrow_mut().forget_refresh_token();
+        Ok(())
+    }
+
+    /// `fetch(request)` with `Authorization: Bearer`; on a 401 whose `WWW-Authenticate`
+    /// says `invalid_token` (RFC 6750 §3.1), one forced refresh and one retry.
+    pub async fn fetch_with_auth(&self, request: &web_sys::Request, token_request: TokenRequest) -> Result<web_sys::Response> {
+        let token = self.token_or_login_required(token_request.clone()).await?;
+        let response = http::send_with_bearer(request, &token).await?;
+        let challenged = response.status() == 401
+            && response.headers().get("www-authenticate").ok().flatten().is_some_and(|h| token::is_invalid_token_challenge(&h));
+        if !challenged {
+            return Ok(response);
+        }
+        let token = self.token_or_login_required(TokenRequest { cache_mode: CacheMode::Off, ..token_request }).await?;
+        http::send_with_bearer(request, &token).await
+    }
+
+    async fn token_or_login_required(&self, request: TokenRequest) -> Result<String> {
+        self.get_token(request)
+            .await?
+            .map(|t| t.access_token)
+            .ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "no access token is cached for this request"))
+    }
+}
