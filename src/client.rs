@@ -257,7 +257,13 @@ impl AuthClient {
             )
         })?;
         let metadata = self.metadata().await?;
-        let body = token::refresh_body(&config.client_id, &refresh_token, Some(scope), audience);
+        // RFC 6749 §6: without `scope` the grant's original scope applies, so it is sent only
+        // for a narrower or different request, and never with `offline_access`, which
+        // describes the refresh token itself rather than the access token.
+        let login_key = self.key(&TokenRequest { audience: None, scope: None, cache_mode });
+        let narrowed = scope.split(' ').filter(|s| *s != "offline_access").collect::<Vec<_>>().join(" ");
+        let scope_param = (login_key.1 != scope).then_some(narrowed.as_str());
+        let body = token::refresh_body(&config.client_id, &refresh_token, scope_param, audience);
         drop(refresh_token);
         let reply = http::post_form(&metadata.token_endpoint, &body, config.http_timeout_secs).await?;
         let mut response = match token::process_response(reply.status, &reply.body) {

@@ -1,0 +1,31 @@
+// The e2e test page: creates a client with the public npm API of pkg/ and, on the
+// callback page, handles the redirect. Tests drive `window.auth` with page.evaluate.
+import { createAuthClient } from '/pkg/index.js';
+import config from '/config.js';
+
+const status = document.getElementById('status');
+window.errorOf = (e) => ({ name: e.name, error: e.error, error_description: e.error_description, message: e.message, isError: e instanceof Error });
+
+window.ready = (async () => {
+  window.auth = await createAuthClient({
+    domain: config.issuer,
+    clientId: config.clientId,
+    leeway: 0,
+    authorizationParams: {
+      redirect_uri: `${location.origin}/callback.html?app=1`,
+      audience: config.audience,
+      scope: `openid profile email ${config.scopes}`,
+    },
+  });
+  if (location.pathname === '/callback.html') {
+    try {
+      window.callbackResult = await window.auth.handleRedirectCallback();
+      status.textContent = 'signed in';
+    } catch (e) {
+      window.callbackError = window.errorOf(e);
+      status.textContent = `error: ${e.error}`;
+    }
+  } else {
+    status.textContent = 'ready';
+  }
+})();

@@ -1,0 +1,122 @@
+// Shared end-to-end harness: the real provider, a static server for the test page
+// and the built pkg/, a JWT-validating test API, and Debian's Chromium via playwright-core.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startProvider, API_AUDIENCE, API_SCOPES } from './provider.mjs';
+import { startStatic, send } from './static.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function chromiumPath() {
+  return process.env.CHROMIUM ?? execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+}
+
+export async function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/** Starts the provider, the app server (test page + pkg/ + API) and Chromium. */
+export async function startWorld({ accessTokenTTL = 3, appDir = path.join(ROOT, 'tests/e2e/app') } = {}) {
+  // The app's port must be known before the provider registers its redirect URIs,
+  // so the app server starts first and learns the issuer through a late-bound route.
+  let provider;
+  let jwks;
+  const denied = new Set(); // tokens the API treats as revoked
+  const routes = {
+    '/config.js': (_req, res) => send(res, 200, 'text/javascript', `export default ${JSON.stringify({
+      issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scopes: API_SCOPES,
+    })};`),
+    // A resource server: validates the bearer JWT against the provider's JWKS (RFC 6750 §3).
+    '/api/whoami': async (req, res) => {
+      const challenge = (error) => send(res, 401, 'application/json', JSON.stringify({ error }), {
+        'WWW-Authenticate': `Bearer error="${error}"`,
+      });
+      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+      if (!m) return challenge('invalid_request');
+      if (denied.has(m[1])) return challenge('invalid_token');
+      try {
+        jwks ??= createRemoteJWKSet(new URL(`${provider.issuer}/jwks`));
+        const { payload } = await jwtVerify(m[1], jwks, { issuer: provider.issuer, audience: API_AUDIENCE });
+        send(res, 200, 'application/json', JSON.stringify({ sub: payload.sub, scope: payload.scope }));
+      } catch {
+        challenge('invalid_token');
+      }
+    },
+    // Test control: the API starts refusing one token, as a resource server does for a revoked one.
+    '/api/deny': async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      denied.add(body);
+      send(res, 204, 'text/plain', '');
+    },
+  };
+  const app = await startStatic({ mounts: { '/pkg/': path.join(ROOT, 'pkg'), '/': appDir }, routes });
+  provider = await startProvider({
+    redirectUris: [`${app.origin}/callback.html?app=1`],
+    postLogoutRedirectUris: [`${app.origin}/`],
+    accessTokenTTL,
+  });
+  const browser = await launchChromium();
+  return {
+    app, provider, browser,
+    async close() {
+      await browser.close();
+      await app.close();
+      await provider.close();
+    },
+  };
+}
+
+/** Records every token the browser receives from the provider's token endpoint. */
+export function watchTokens(page, issuer) {
+  const pending = [];
+  // Response bodies arrive asynchronously: call `await seen.flush()` before reading the lists.
+  const seen = { access: [], refresh: [], id: [], requests: [], flush: () => Promise.all(pending) };
+  page.on('request', (r) => {
+    if (r.url() === `${issuer}/token`) seen.requests.push(new URLSearchParams(r.postData() ?? ''));
+  });
+  page.on('response', (r) => {
+    if (r.url() !== `${issuer}/token` || r.status() !== 200) return;
+    pending.push(r.json().then((body) => {
+      if (body.access_token) seen.access.push(body.access_token);
+      if (body.refresh_token) seen.refresh.push(body.refresh_token);
+      if (body.id_token) seen.id.push(body.id_token);
+    }, () => { /* not JSON: the SDK's own tests cover that */ }));
+  });
+  return seen;
+}
+
+/** Opens the test page and waits for its client. */
+export async function openApp(page, origin, pathname = '/') {
+  await page.goto(origin + pathname);
+  await page.evaluate(() => window.ready);
+}
+
+/** Signs in through the provider's real login and consent forms, whichever it shows
+ * (none when its session is live and consent was given); ends on the callback page. */
+export async function login(page, origin, { user = 'alice', authorizationParams } = {}) {
+  await openApp(page, origin);
+  const atCallback = (u) => u.pathname === '/callback.html';
+  const next = (u) => atCallback(u) || u.pathname.startsWith('/interaction/');
+  await Promise.all([
+    page.waitForURL(next),
+    page.evaluate((p) => { window.auth.loginWithRedirect({ authorizationParams: p, appState: { returnTo: '/after' } }); }, authorizationParams ?? {}),
+  ]);
+  for (let step = 0; step < 3 && !atCallback(new URL(page.url())); step++) {
+    if (await page.locator('input[name=login]').count()) {
+      await page.fill('input[name=login]', user);
+      await page.fill('input[name=password]', 'any password');
+    }
+    const here = page.url();
+    await Promise.all([page.waitForURL((u) => u.href !== here && next(u)), page.click('button[type=submit]')]);
+  }
+  await page.waitForFunction(() => window.callbackResult || window.callbackError);
+}

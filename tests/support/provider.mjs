@@ -1,0 +1,95 @@
+// A real OpenID provider for tests and the demo: panva's oidc-provider on 127.0.0.1,
+// configured like an Auth0 tenant as far as spa-auth can tell:
+// - public client, PKCE required, rotating refresh tokens, short access-token TTL;
+// - Auth0's `audience` accepted and mapped to a resource indicator, so the code
+//   exchange yields a JWT access token for that API;
+// - profile claims in the ID token; RP-initiated logout; revocation.
+// Every request is logged, so tests count requests at the provider, not in the page.
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+export const API_AUDIENCE = 'https://api.timesheets.test';
+export const API_SCOPES = 'read:timesheets create:timesheets';
+
+/**
+ * @param {object} o
+ * @param {string[]} o.redirectUris
+ * @param {string[]} o.postLogoutRedirectUris
+ * @param {number} [o.port] 0 picks a free one
+ * @param {number} [o.accessTokenTTL] seconds
+ * @param {string} [o.clientId]
+ */
+export async function startProvider({ redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test' }) {
+  const server = http.createServer();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const log = [];
+
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: clientId,
+      token_endpoint_auth_method: 'none',
+      application_type: 'web',
+      redirect_uris: redirectUris,
+      post_logout_redirect_uris: postLogoutRedirectUris,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }],
+    pkce: { required: () => true },
+    // Like Auth0: a client allowed to refresh gets a refresh token without prompt=consent.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    extraParams: ['audience'],
+    conformIdTokenClaims: false,
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'nickname', 'picture'],
+      email: ['email', 'email_verified'],
+    },
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, name: sub, nickname: sub, email: `${sub}@example.test`, email_verified: true }),
+    }),
+    ttl: { AccessToken: accessTokenTTL, IdToken: 3600, RefreshToken: 24 * 3600, Session: 3600, Grant: 24 * 3600, Interaction: 600 },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (ctx) => ctx.oidc.params?.audience || undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => {
+          if (resource !== API_AUDIENCE) throw new Provider.errors.InvalidTarget();
+          return { scope: API_SCOPES, audience: resource, accessTokenTTL, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+        },
+      },
+    },
+  });
+  provider.proxy = false;
+
+  // Count every request, with its grant type, after the provider has handled it.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/__log') {
+      ctx.set('Access-Control-Allow-Origin', '*');
+      ctx.body = log;
+      return;
+    }
+    await next();
+    log.push({ method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, at: Date.now() });
+  });
+
+  const callback = provider.callback();
+  server.on('request', callback);
+  return {
+    issuer,
+    clientId,
+    provider,
+    log,
+    /** Requests to `path` (and `grant_type`) since `since` entries. */
+    count(path, grantType, since = 0) {
+      return log.slice(since).filter((e) => e.path === path && (!grantType || e.grant_type === grantType)).length;
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
