@@ -6,7 +6,6 @@
 //! on the wasm-bindgen-futures executor.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -19,13 +18,15 @@ struct Flight<T> {
 
 /// Shares one computation per key among concurrent callers: the first caller runs
 /// it, the others wait for its result. A key is free again once the result is in.
+/// The in-flight keys are few (one per audience and scope), so a list beats a hash map
+/// in code size.
 pub struct SingleFlight<T> {
-    flights: RefCell<HashMap<String, Rc<RefCell<Flight<T>>>>>,
+    flights: RefCell<Vec<(String, Rc<RefCell<Flight<T>>>)>>,
 }
 
 impl<T> Default for SingleFlight<T> {
     fn default() -> Self {
-        SingleFlight { flights: RefCell::new(HashMap::new()) }
+        SingleFlight { flights: RefCell::new(Vec::new()) }
     }
 }
 
@@ -33,14 +34,14 @@ impl<T: Clone> SingleFlight<T> {
     /// Runs `make()` unless a computation for `key` is already in flight, in which case
     /// this waits for that one's result instead.
     pub async fn run<F: Future<Output = T>>(&self, key: &str, make: impl FnOnce() -> F) -> T {
-        let existing = self.flights.borrow().get(key).cloned();
+        let existing = self.flights.borrow().iter().find(|(k, _)| k == key).map(|(_, f)| f.clone());
         if let Some(flight) = existing {
             return Wait(flight).await;
         }
         let flight = Rc::new(RefCell::new(Flight { result: None, waiters: Vec::new() }));
-        self.flights.borrow_mut().insert(key.to_owned(), flight.clone());
+        self.flights.borrow_mut().push((key.to_owned(), flight.clone()));
         let out = make().await;
-        self.flights.borrow_mut().remove(key);
+        self.flights.borrow_mut().retain(|(k, _)| k != key);
         let waiters = {
             let mut f = flight.borrow_mut();
             f.result = Some(out.clone());
@@ -52,7 +53,7 @@ impl<T: Clone> SingleFlight<T> {
 
     /// Whether a computation for `key` is in flight.
     pub fn in_flight(&self, key: &str) -> bool {
-        self.flights.borrow().contains_key(key)
+        self.flights.borrow().iter().any(|(k, _)| k == key)
     }
 }
 

@@ -31,4 +31,4 @@ pub mod browser;
 #[cfg(target_arch = "wasm32")]
 pub mod client;
 #[cfg(target_arch = "wasm32")]
-mod js;
+pub mod js;

@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startProvider, API_AUDIENCE, API_SCOPES } from './provider.mjs';
-import { startStatic, send } from './static.mjs';
+import { startProvider, API_AUDIENCE, API_SCOPES } from '../../examples/provider.mjs';
+import { startStatic, send } from '../../examples/support/static.mjs';
+import { whoamiRoute } from '../../examples/whoami-api.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -28,28 +28,16 @@ export async function startWorld({ accessTokenTTL = 3, appDir = path.join(ROOT, 
   // The app's port must be known before the provider registers its redirect URIs,
   // so the app server starts first and learns the issuer through a late-bound route.
   let provider;
-  let jwks;
   const denied = new Set(); // tokens the API treats as revoked
   const routes = {
     '/config.js': (_req, res) => send(res, 200, 'text/javascript', `export default ${JSON.stringify({
       issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scopes: API_SCOPES,
     })};`),
-    // A resource server: validates the bearer JWT against the provider's JWKS (RFC 6750 §3).
-    '/api/whoami': async (req, res) => {
-      const challenge = (error) => send(res, 401, 'application/json', JSON.stringify({ error }), {
-        'WWW-Authenticate': `Bearer error="${error}"`,
-      });
-      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-      if (!m) return challenge('invalid_request');
-      if (denied.has(m[1])) return challenge('invalid_token');
-      try {
-        jwks ??= createRemoteJWKSet(new URL(`${provider.issuer}/jwks`));
-        const { payload } = await jwtVerify(m[1], jwks, { issuer: provider.issuer, audience: API_AUDIENCE });
-        send(res, 200, 'application/json', JSON.stringify({ sub: payload.sub, scope: payload.scope }));
-      } catch {
-        challenge('invalid_token');
-      }
-    },
+    '/api/whoami': whoamiRoute({
+      issuer: () => provider.issuer,
+      jwksUri: () => `${provider.issuer}/jwks`,
+      isRevoked: (token) => denied.has(token),
+    }),
     // Test control: the API starts refusing one token, as a resource server does for a revoked one.
     '/api/deny': async (req, res) => {
       let body = '';

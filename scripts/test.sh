@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test: native core, the package build and its size budget, the browser shell in
+# headless Chromium and Firefox, and end to end against a real OpenID provider.
+# Installs what it needs first (scripts/deps.sh), idempotently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing what the tests need"
+bash scripts/deps.sh all
+
+step "native: cargo test (protocol core, single flight)"
+cargo test --locked
+
+step "package: build pkg/ and check the size budget"
+bash scripts/build-pkg.sh
+bash scripts/size.sh --check
+
+step "browser shell: wasm-bindgen-test in headless Chromium"
+CHROMEDRIVER=$(command -v chromedriver) cargo test --locked --target wasm32-unknown-unknown --test browser
+
+step "browser shell: wasm-bindgen-test in headless Firefox"
+GECKODRIVER=$(command -v geckodriver) cargo test --locked --target wasm32-unknown-unknown --test browser
+
+step "end to end: playwright-core + Chromium against oidc-provider"
+node --test --test-concurrency=1 tests/e2e/
