@@ -38,6 +38,12 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
     }
 }
 
+/// `String(v)` by way of `v.toString()`: numbers, booleans, `URL` objects. No float
+/// formatting is compiled into the wasm for it.
+fn to_string(v: &JsValue) -> String {
+    v.as_string().unwrap_or_else(|| String::from(Object::to_string(v.unchecked_ref::<Object>())))
+}
+
 fn is_set(v: &JsValue) -> bool {
     !v.is_undefined() && !v.is_null()
 }
@@ -88,7 +94,7 @@ fn authorize_params(obj: &JsValue) -> Result<AuthorizeParams, Error> {
         let text = if let Some(s) = v.as_string() {
             s
         } else if v.as_f64().is_some() || v.as_bool().is_some() {
-            String::from(js_sys::JsString::from(v))
+            to_string(&v)
         } else {
             return Err(bad_option(&format!("authorizationParams.{k} must be a string, a number or a boolean")));
         };
@@ -209,7 +215,11 @@ impl JsAuthClient {
             return seen.promise.clone();
         }
         // The synchronous half claims the transaction before anything is awaited.
+        let before = location::href().ok();
         let claimed = self.client.claim_callback(&url);
+        // Remember the address the cleanup left, so a second call on this page shares the promise.
+        let after = location::href().ok();
+        let cleaned = after.filter(|a| before.as_deref() == Some(url.as_str()) && *a != url);
         let client = self.client.clone();
         let p = promise(async move {
             let app_state = client.finish_callback(claimed?).await?;
@@ -221,7 +231,6 @@ impl JsAuthClient {
             let _ = Reflect::set(&result, &"appState".into(), &value);
             Ok(JsValue::from(result))
         });
-        let cleaned = location::href().ok().filter(|h| *h != url);
         self.callbacks.borrow_mut().push(HandledCallback { url, cleaned, promise: p.clone() });
         p
     }
@@ -289,7 +298,7 @@ impl JsAuthClient {
             let init: web_sys::RequestInit = if is_set(&init) { init.unchecked_into() } else { web_sys::RequestInit::new() };
             let request = match input.dyn_ref::<web_sys::Request>() {
                 Some(r) => web_sys::Request::new_with_request_and_init(r, &init),
-                None => web_sys::Request::new_with_str_and_init(&String::from(js_sys::JsString::from(input)), &init),
+                None => web_sys::Request::new_with_str_and_init(&to_string(&input), &init),
             }
             .map_err(|_| bad_option("fetchWithAuth: input and init do not make a valid Request"))?;
             let response = client.fetch_with_auth(&request, token_request(&options_js)?).await?;

@@ -51,11 +51,13 @@ impl Session {
         self.find(audience, scope).filter(|e| now < e.expires_at - leeway)
     }
 
-    /// Like [`Session::get`], expired or not.
+    /// Like [`Session::get`], expired or not. The token stored under exactly this key is
+    /// preferred over one whose wider scope also covers the request.
     pub fn find(&self, audience: Option<&str>, scope: &str) -> Option<&Entry> {
-        self.entries
-            .iter()
-            .find(|e| e.audience.as_deref() == audience && scopes(scope).all(|s| scopes(&e.scope).any(|x| x == s)))
+        let same_audience = || self.entries.iter().filter(move |e| e.audience.as_deref() == audience);
+        same_audience()
+            .find(|e| e.scope == scope)
+            .or_else(|| same_audience().find(|e| scopes(scope).all(|s| scopes(&e.scope).any(|x| x == s))))
     }
 
     /// Stores a token response: the access token under (audience, scope), the refresh
@@ -142,6 +144,16 @@ mod tests {
         assert!(s.get(Some("other"), "read", 1000, 60).is_none());
         assert_eq!(s.get(None, "openid", 1000, 0).unwrap().access_token.secret(), "a2");
         assert_eq!(s.refresh_token().unwrap().secret(), "r1", "a response without a refresh token keeps the old one");
+    }
+
+    #[test]
+    fn the_exact_key_wins_over_a_covering_scope() {
+        let mut s = Session::default();
+        s.store(Some("api"), "openid read write", response("wide", None, None), None, 0);
+        assert_eq!(s.find(Some("api"), "openid read").unwrap().access_token.secret(), "wide", "covered");
+        s.store(Some("api"), "openid read", response("narrow", None, None), None, 0);
+        assert_eq!(s.find(Some("api"), "openid read").unwrap().access_token.secret(), "narrow");
+        assert_eq!(s.find(Some("api"), "openid read write").unwrap().access_token.secret(), "wide");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 // Requests are counted at the provider, never in the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, watchTokens, openApp, login } from '../support/harness.mjs';
+import { startWorld, watchTokens, openApp, login, replayRefreshToken } from '../support/harness.mjs';
 
-const TTL = 3; // access-token lifetime at the provider, seconds
+const TTL = 5; // access-token lifetime at the provider, seconds
 let world;
 
 before(async () => { world = await startWorld({ accessTokenTTL: TTL }); });
@@ -115,13 +115,9 @@ test('after expiry: one refresh for 50 callers, rotation, replay rejected by the
   assert.equal(detailed.id_token, seen.id.at(-1));
 
   // The provider rejects the original refresh token when it is replayed.
-  const replay = await fetch(`${world.provider.issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'spa-test', refresh_token: original }),
-  });
+  const replay = await replayRefreshToken(world.provider.issuer, original);
   assert.equal(replay.status, 400);
-  assert.equal((await replay.json()).error, 'invalid_grant');
+  assert.equal(replay.body.error, 'invalid_grant');
 
   // Replaying a rotated token revoked the whole grant: the SDK surfaces login_required and forgets the session.
   const err = await page.evaluate(() => auth.getTokenSilently({ cacheMode: 'off' }).then(() => null, errorOf));
@@ -261,5 +257,55 @@ test('errors cross to JS as named Error objects with stable fields', async () =>
   assert.equal(errs.reserved.error, 'invalid_options');
   assert.equal(errs.notCallback.error, 'not_a_callback');
   assert.equal(errs.cacheOnly, undefined);
+  await page.context().close();
+});
+
+test('a narrower scope is refreshed for, with the scope parameter, and the API sees only it', async () => {
+  const page = await newPage();
+  const seen = watchTokens(page, world.provider.issuer);
+  await login(page, world.app.origin, { user: 'fay' });
+  // A cached token whose scope covers the request serves it.
+  let since = world.provider.log.length;
+  const narrow = { authorizationParams: { scope: 'read:timesheets' } };
+  await page.evaluate((o) => auth.getTokenSilently(o), narrow);
+  assert.equal(world.provider.log.length, since);
+  // Forced, the refresh asks for the narrower scope, and the API sees only it.
+  since = world.provider.log.length;
+  const body = await page.evaluate(async (o) => (await auth.fetchWithAuth(new URL('/api/whoami', location.href), {}, { ...o, cacheMode: 'off' })).json(), narrow);
+  assert.equal(tokenGrants('refresh_token', since), 1);
+  assert.equal(seen.requests.at(-1).get('scope'), 'openid read:timesheets');
+  assert.equal(body.scope, 'read:timesheets');
+  // Both keys are now cached: neither makes a request.
+  const after = world.provider.log.length;
+  await page.evaluate((o) => Promise.all([auth.getTokenSilently(o), auth.getTokenSilently()]), narrow);
+  assert.equal(world.provider.log.length, after);
+  await page.context().close();
+});
+
+test('response_mode=fragment and max_age logins', async () => {
+  const page = await newPage();
+  let callbackUrl;
+  page.on('framenavigated', (f) => { if (!callbackUrl && f.url().includes('#code=')) callbackUrl = f.url(); });
+  await login(page, world.app.origin, { user: 'gus', authorizationParams: { response_mode: 'fragment', max_age: 600 } });
+  assert.deepEqual(await page.evaluate(() => window.callbackResult ?? window.callbackError), { appState: { returnTo: '/after' } });
+  assert.match(callbackUrl, /#code=/);
+  const url = new URL(page.url());
+  assert.equal(url.search + url.hash, '?app=1', 'the fragment response was cleaned');
+  const claims = await page.evaluate(() => auth.getIdTokenClaims());
+  assert.equal(typeof claims.auth_time, 'number');
+  await page.context().close();
+});
+
+test('revokeRefreshToken revokes at the provider and forgets the token', async () => {
+  const page = await newPage();
+  const seen = watchTokens(page, world.provider.issuer);
+  await login(page, world.app.origin, { user: 'hal' });
+  await seen.flush();
+  const since = world.provider.log.length;
+  await page.evaluate(() => auth.revokeRefreshToken());
+  assert.equal(world.provider.count('/token/revocation', undefined, since), 1);
+  const err = await page.evaluate(() => auth.getTokenSilently({ cacheMode: 'off' }).then(() => null, errorOf));
+  assert.equal(err.error, 'missing_refresh_token');
+  assert.equal((await replayRefreshToken(world.provider.issuer, seen.refresh[0])).body.error, 'invalid_grant');
   await page.context().close();
 });

@@ -1,6 +1,7 @@
 // Shared end-to-end harness: the real provider, a static server for the test page
 // and the built pkg/, a JWT-validating test API, and Debian's Chromium via playwright-core.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -30,6 +31,8 @@ export async function startWorld({ accessTokenTTL = 3, appDir = path.join(ROOT, 
   let provider;
   const denied = new Set(); // tokens the API treats as revoked
   const routes = {
+    // The callback page is the app's own page, as in most SPAs.
+    '/callback.html': async (_req, res) => send(res, 200, 'text/html', await fs.readFile(path.join(appDir, 'index.html'))),
     '/config.js': (_req, res) => send(res, 200, 'text/javascript', `export default ${JSON.stringify({
       issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scopes: API_SCOPES,
     })};`),
@@ -107,4 +110,14 @@ export async function login(page, origin, { user = 'alice', authorizationParams 
     await Promise.all([page.waitForURL((u) => u.href !== here && next(u)), page.click('button[type=submit]')]);
   }
   await page.waitForFunction(() => window.callbackResult || window.callbackError);
+}
+
+/** Sends a refresh token to the provider directly, as an attacker replaying it would. */
+export async function replayRefreshToken(issuer, refreshToken, clientId = 'spa-test') {
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }),
+  });
+  return { status: res.status, body: await res.json() };
 }
