@@ -151,3 +151,16 @@ fn metadata_from_options_needs_no_network() {
     let m: Metadata = spa_auth::core::discovery::from_options(&config).unwrap();
     assert_eq!(m.token_endpoint, "https://tenant.example.com/oauth/token");
 }
+
+#[wasm_bindgen_test]
+async fn an_unreachable_provider_is_a_network_error() {
+    let client = AuthClient::new(Options {
+        domain: "http://127.0.0.1:9".into(),
+        client_id: "x".into(),
+        http_timeout_in_seconds: Some(5),
+        ..Options::default()
+    })
+    .unwrap();
+    let err = client.metadata().await.err().expect("nothing listens on port 9");
+    assert_eq!(err.code(), "network_error");
+}
