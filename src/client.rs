@@ -19,6 +19,7 @@ use crate::core::config::{AuthorizeParams, Config, Options};
 use crate::core::discovery::{self, Metadata};
 use crate::core::error::{code, Error, Result};
 use crate::core::id_token::{self, Expectations, Jwt};
+use crate::core::jws::{self, Alg, Jwks};
 use crate::core::logout::{self, LogoutParams};
 use crate::core::secret::{AuthorizationCode, IdToken};
 use crate::core::token::{self, TokenResponse};
@@ -75,7 +76,14 @@ struct Inner {
     refreshes: SingleFlight<Result<()>>,
     refresh_lock: Lock,
     transactions: TransactionStore,
+    /// The provider's keys and when they were fetched (ms since the epoch).
+    jwks: RefCell<Option<(Rc<Jwks>, f64)>>,
+    jwks_fetch: SingleFlight<Result<Rc<Jwks>>>,
 }
+
+/// A JWK Set is fetched again for an unknown `kid` at most this often (RFC 7517 rotation,
+/// without letting a storm of bad tokens become a storm of requests).
+const JWKS_REFETCH_MS: f64 = 60_000.0;
 
 /// The SDK client. Cheap to clone; clones share one session.
 #[derive(Clone)]
@@ -97,6 +105,8 @@ impl AuthClient {
                 session: RefCell::new(Session::default()),
                 refreshes: SingleFlight::default(),
                 refresh_lock: Lock::default(),
+                jwks: RefCell::new(None),
+                jwks_fetch: SingleFlight::default(),
             }),
         })
     }
@@ -189,19 +199,74 @@ impl AuthClient {
             leeway: config.leeway,
             now,
         };
-        let jwt = self.checked_id_token(&raw, &expect)?;
+        let jwt = self.verified_id_token(&raw, &expect, response.access_token.secret()).await?;
         let mut session = self.inner.session.borrow_mut();
         session.clear();
         session.store(audience.as_deref(), &scope, response, Some((raw, jwt)), now);
         Ok(app_state)
     }
 
-    /// Decodes an ID token and checks its claims. The signature check of the shell
-    /// belongs between the two, before any claim is trusted.
-    fn checked_id_token(&self, raw: &IdToken, expect: &Expectations<'_>) -> Result<Jwt> {
+    /// Decodes an ID token, verifies its signature, then checks its claims and its
+    /// `at_hash`: no claim is trusted before the signature is.
+    async fn verified_id_token(&self, raw: &IdToken, expect: &Expectations<'_>, access_token: &str) -> Result<Jwt> {
         let jwt = id_token::decode(raw.secret())?;
+        let alg = self.verify_signature(&jwt).await?;
         id_token::validate(&jwt.claims, expect)?;
+        if jwt.claims.at_hash.is_some() {
+            let digest = crypto::digest(alg.hash_name(), access_token.as_bytes()).await?;
+            id_token::check_hashes(&jwt.claims, None, Some(&digest))?;
+        }
         Ok(jwt)
+    }
+
+    /// Checks the header against the algorithm policy, picks the provider's key, and has
+    /// WebCrypto verify the signature. An unknown `kid` refetches the keys once, at most
+    /// once a minute.
+    async fn verify_signature(&self, jwt: &Jwt) -> Result<Alg> {
+        let metadata = self.metadata().await?;
+        let allowed = jws::allowed_algs(metadata.id_token_signing_algs.as_deref(), self.config().id_token_signing_algs.as_deref());
+        let (alg, kid) = jws::check_header(&jwt.header, &allowed)?;
+        let jwks = self.jwks(false).await?;
+        let key = match jws::select_key(&jwks, alg, kid.as_deref())? {
+            Some(key) => key.clone(),
+            None => {
+                let fetched_at = self.inner.jwks.borrow().as_ref().map_or(0.0, |(_, at)| *at);
+                let unknown = || Error::new(code::INVALID_ID_TOKEN, "no key of the provider's JWK Set matches the ID token");
+                if js_sys::Date::now() - fetched_at < JWKS_REFETCH_MS {
+                    return Err(unknown());
+                }
+                let jwks = self.jwks(true).await?;
+                jws::select_key(&jwks, alg, kid.as_deref())?.cloned().ok_or_else(unknown)?
+            }
+        };
+        if !crypto::verify(alg, &key.json, jwt.signing_input.as_bytes(), &jwt.signature).await? {
+            return Err(Error::new(code::INVALID_ID_TOKEN, "the ID token's signature is not valid"));
+        }
+        Ok(alg)
+    }
+
+    /// The provider's JWK Set, fetched once and shared; `refetch` replaces it.
+    async fn jwks(&self, refetch: bool) -> Result<Rc<Jwks>> {
+        if !refetch {
+            if let Some((jwks, _)) = self.inner.jwks.borrow().as_ref() {
+                return Ok(jwks.clone());
+            }
+        }
+        let metadata = self.metadata().await?;
+        let uri = metadata
+            .jwks_uri
+            .clone()
+            .ok_or_else(|| Error::new(code::INVALID_JWKS, "the provider publishes no jwks_uri, so ID tokens cannot be verified"))?;
+        let inner = self.inner.clone();
+        self.inner
+            .jwks_fetch
+            .run("", || async move {
+                let reply = http::get(&uri, inner.config.http_timeout_secs).await?;
+                let jwks = Rc::new(jws::process_jwks(reply.status, &reply.body)?);
+                *inner.jwks.borrow_mut() = Some((jwks.clone(), js_sys::Date::now()));
+                Ok(jwks)
+            })
+            .await
     }
 
     fn key(&self, request: &TokenRequest) -> (Option<String>, String) {
@@ -276,14 +341,23 @@ impl AuthClient {
             Err(e) => return Err(e),
         };
         let now = browser::now();
-        let id = self.refreshed_id_token(&mut response, now)?;
+        let id = match self.refreshed_id_token(&mut response, now).await {
+            Ok(id) => id,
+            Err(e) => {
+                // A refresh whose ID token fails (another user, a bad signature) ends the
+                // session: keeping the old tokens would keep trusting a provider answer
+                // that has just been caught lying.
+                self.inner.session.borrow_mut().clear();
+                return Err(e);
+            }
+        };
         self.inner.session.borrow_mut().store(audience, scope, response, id, now);
         Ok(())
     }
 
     /// OIDC Core 12.2: a refresh may return a new ID token; it is validated like the
     /// first, without a nonce, and must be for the same `sub`.
-    fn refreshed_id_token(&self, response: &mut TokenResponse, now: i64) -> Result<Option<(IdToken, Jwt)>> {
+    async fn refreshed_id_token(&self, response: &mut TokenResponse, now: i64) -> Result<Option<(IdToken, Jwt)>> {
         let Some(raw) = response.id_token.take() else { return Ok(None) };
         let sub = self.inner.session.borrow().id_token().map(|t| t.sub.clone());
         let config = self.config();
@@ -295,7 +369,7 @@ impl AuthClient {
             now,
             ..Expectations::default()
         };
-        let jwt = self.checked_id_token(&raw, &expect)?;
+        let jwt = self.verified_id_token(&raw, &expect, response.access_token.secret()).await?;
         Ok(Some((raw, jwt)))
     }
 

@@ -128,7 +128,18 @@ fn options(js: &JsValue) -> Result<Options, Error> {
         leeway: opt_seconds(js, "leeway")?,
         http_timeout_in_seconds: opt_seconds(js, "httpTimeoutInSeconds")?,
         endpoints,
+        id_token_signing_algs: string_list(js, "idTokenSigningAlgs")?,
     })
+}
+
+fn string_list(obj: &JsValue, key: &str) -> Result<Option<Vec<String>>, Error> {
+    let v = get(obj, key);
+    if !is_set(&v) {
+        return Ok(None);
+    }
+    let bad = || bad_option(&format!("{key} must be an array of strings"));
+    let arr = v.dyn_ref::<js_sys::Array>().ok_or_else(bad)?;
+    arr.iter().map(|x| x.as_string().ok_or_else(bad)).collect::<Result<Vec<_>, _>>().map(Some)
 }
 
 fn token_request(js: &JsValue) -> Result<TokenRequest, Error> {

@@ -164,3 +164,52 @@ async fn an_unreachable_provider_is_a_network_error() {
     let err = client.metadata().await.err().expect("nothing listens on port 9");
     assert_eq!(err.code(), "network_error");
 }
+
+/// Every algorithm against keys and tokens made by an independent JOSE library (jose),
+/// in this browser's WebCrypto: a good signature verifies, any tampering does not.
+#[wasm_bindgen_test]
+async fn webcrypto_verifies_every_supported_algorithm() {
+    use spa_auth::core::{id_token, jws};
+    let vectors = js_sys::JSON::parse(include_str!("vectors/signatures.json")).unwrap();
+    let vectors: js_sys::Array = vectors.unchecked_into();
+    assert_eq!(vectors.length(), 5);
+    for v in vectors.iter() {
+        let alg_name = field(&v, "alg").as_string().unwrap();
+        let token = field(&v, "token").as_string().unwrap();
+        let jwk = String::from(js_sys::JSON::stringify(&field(&v, "jwk")).unwrap());
+        let jwks = jws::process_jwks(200, &format!(r#"{{"keys":[{jwk}]}}"#)).unwrap();
+        let jwt = id_token::decode(&token).unwrap();
+        let (alg, kid) = jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap();
+        assert_eq!(alg.name(), alg_name);
+        let key = jws::select_key(&jwks, alg, kid.as_deref()).unwrap().expect("the vector's key");
+        let ok = spa_auth::browser::crypto::verify(alg, &key.json, jwt.signing_input.as_bytes(), &jwt.signature).await.unwrap();
+        assert!(ok, "{alg_name} verifies");
+
+        let mut bad_sig = jwt.signature.clone();
+        bad_sig[0] ^= 1;
+        let ok = spa_auth::browser::crypto::verify(alg, &key.json, jwt.signing_input.as_bytes(), &bad_sig).await.unwrap();
+        assert!(!ok, "{alg_name}: a flipped signature bit fails");
+
+        let tampered = jwt.signing_input.replace(".eyJ", ".eyK");
+        let ok = spa_auth::browser::crypto::verify(alg, &key.json, tampered.as_bytes(), &jwt.signature).await.unwrap();
+        assert!(!ok, "{alg_name}: a changed payload fails");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_key_for_another_algorithm_is_refused_by_webcrypto_too() {
+    let vectors: js_sys::Array = js_sys::JSON::parse(include_str!("vectors/signatures.json")).unwrap().unchecked_into();
+    let rs = vectors.get(0);
+    let ps_jwk = String::from(js_sys::JSON::stringify(&field(&vectors.get(1), "jwk")).unwrap());
+    let jwt = spa_auth::core::id_token::decode(&field(&rs, "token").as_string().unwrap()).unwrap();
+    // The PS256 key's JWK says alg PS256: importing it for RS256 must fail, not verify.
+    let err = spa_auth::browser::crypto::verify(spa_auth::core::jws::Alg::RS256, &ps_jwk, jwt.signing_input.as_bytes(), &jwt.signature).await;
+    assert!(matches!(err, Err(ref e) if e.code() == "invalid_id_token") || matches!(err, Ok(false)));
+}
+
+#[wasm_bindgen_test]
+async fn webcrypto_digests() {
+    let d = spa_auth::browser::crypto::digest("SHA-256", b"Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk").await.unwrap();
+    assert_eq!(spa_auth::core::id_token::half_hash(&d), "LDktKdoQak3Pk0cnXxCltA");
+    assert_eq!(spa_auth::browser::crypto::digest("SHA-512", b"").await.unwrap().len(), 64);
+}

@@ -173,6 +173,7 @@ mod tests {
             revocation_endpoint: None,
             jwks_uri: None,
             iss_parameter_supported: false,
+            id_token_signing_algs: None,
         };
         (config, meta)
     }

@@ -72,6 +72,8 @@ pub struct Options {
     pub http_timeout_in_seconds: Option<u32>,
     /// Explicit endpoints, to skip discovery: `authorization_endpoint`, `token_endpoint`, …
     pub endpoints: Vec<(String, String)>,
+    /// Narrows the ID token algorithms the provider advertises (`idTokenSigningAlgs`).
+    pub id_token_signing_algs: Option<Vec<String>>,
 }
 
 /// Validated client configuration.
@@ -93,6 +95,8 @@ pub struct Config {
     pub http_timeout_secs: u32,
     /// Endpoints given explicitly.
     pub endpoints: Vec<(String, String)>,
+    /// The app's narrowing of the ID token algorithms.
+    pub id_token_signing_algs: Option<Vec<String>>,
 }
 
 /// Default scope, as in auth0-spa-js.
@@ -134,6 +138,11 @@ impl Config {
         for (k, v) in &options.endpoints {
             check_url(v, k)?;
         }
+        if let Some(algs) = &options.id_token_signing_algs {
+            if let Some(a) = algs.iter().find(|a| super::jws::Alg::from_name(a).is_none()) {
+                return Err(bad(&format!("idTokenSigningAlgs: {a} is not one of RS256, PS256, ES256, ES384, EdDSA")));
+            }
+        }
         Ok(Config {
             issuer,
             base_url,
@@ -143,6 +152,7 @@ impl Config {
             leeway: i64::from(options.leeway.unwrap_or(60)),
             http_timeout_secs: options.http_timeout_in_seconds.unwrap_or(10).max(1),
             endpoints: options.endpoints,
+            id_token_signing_algs: options.id_token_signing_algs,
         })
     }
 
@@ -260,6 +270,7 @@ mod tests {
                 },
                 "redirect_uri",
             ),
+            (Options { id_token_signing_algs: Some(vec!["RS256".into(), "HS256".into()]), ..opts("a.com") }, "HS256 is not one of"),
         ] {
             let e = Config::new(o).unwrap_err();
             assert_eq!(e.code(), code::INVALID_OPTIONS);

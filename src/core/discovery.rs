@@ -23,6 +23,8 @@ pub struct Metadata {
     pub jwks_uri: Option<String>,
     /// `authorization_response_iss_parameter_supported` (RFC 9207 §3)
     pub iss_parameter_supported: bool,
+    /// `id_token_signing_alg_values_supported`
+    pub id_token_signing_algs: Option<Vec<String>>,
 }
 
 /// Where the metadata document lives (OIDC Discovery §4.1).
@@ -42,6 +44,7 @@ pub fn from_options(config: &Config) -> Option<Metadata> {
         revocation_endpoint: get("revocation_endpoint"),
         jwks_uri: get("jwks_uri"),
         iss_parameter_supported: false,
+        id_token_signing_algs: None,
     })
 }
 
@@ -85,6 +88,14 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         revocation_endpoint: endpoint("revocation_endpoint", string("revocation_endpoint")?)?,
         jwks_uri: endpoint("jwks_uri", string("jwks_uri")?)?,
         iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported").and_then(|v| v.as_bool()) == Some(true),
+        id_token_signing_algs: match doc.get("id_token_signing_alg_values_supported") {
+            None => None,
+            Some(v) => Some(
+                v.as_array()
+                    .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
+                    .ok_or_else(|| fail("id_token_signing_alg_values_supported is not a list of strings".into()))?,
+            ),
+        },
         issuer,
     })
 }
@@ -110,6 +121,11 @@ mod tests {
         assert_eq!(m.token_endpoint, "https://tenant.auth0.com/oauth/token");
         assert_eq!(m.end_session_endpoint, None);
         assert!(m.iss_parameter_supported);
+        assert_eq!(m.id_token_signing_algs, None);
+        let with_algs = body.replace("\"jwks_uri\"", "\"id_token_signing_alg_values_supported\":[\"RS256\",\"ES256\"],\"jwks_uri\"");
+        assert_eq!(process(&c, 200, &with_algs).unwrap().id_token_signing_algs.unwrap(), ["RS256", "ES256"]);
+        let bad_algs = body.replace("\"jwks_uri\"", "\"id_token_signing_alg_values_supported\":\"RS256\",\"jwks_uri\"");
+        assert_eq!(process(&c, 200, &bad_algs).unwrap_err().code(), code::DISCOVERY_FAILED);
     }
 
     #[test]

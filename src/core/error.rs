@@ -74,6 +74,8 @@ pub mod code {
     pub const UNSUPPORTED_TOKEN_TYPE: &str = "unsupported_token_type";
     /// The ID token is malformed or one of its claims fails OIDC Core 3.1.3.7.
     pub const INVALID_ID_TOKEN: &str = "invalid_id_token";
+    /// The provider's JWK Set is unreachable, not JSON, malformed or too large.
+    pub const INVALID_JWKS: &str = "invalid_jwks";
     /// A refresh is needed and no refresh token is held.
     pub const MISSING_REFRESH_TOKEN: &str = "missing_refresh_token";
     /// The session is gone: the refresh token was rejected (`invalid_grant`).

@@ -53,6 +53,10 @@ pub struct Claims {
     pub org_id: Option<String>,
     /// Auth0's `org_name`
     pub org_name: Option<String>,
+    /// `at_hash`
+    pub at_hash: Option<String>,
+    /// `c_hash`
+    pub c_hash: Option<String>,
 }
 
 fn invalid(why: impl Into<String>) -> Error {
@@ -116,6 +120,8 @@ fn claims_of(v: &Value) -> Result<Claims> {
         auth_time: opt_int("auth_time")?,
         org_id: opt_str("org_id")?,
         org_name: opt_str("org_name")?,
+        at_hash: opt_str("at_hash")?,
+        c_hash: opt_str("c_hash")?,
     })
 }
 
@@ -206,6 +212,32 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
     Ok(())
 }
 
+/// `c_hash` or `at_hash` of a value: the base64url of the left half of its digest under
+/// the ID token's [`Alg::hash_name`] (OIDC Core 3.3.2.11). The shell computes the digest.
+pub fn half_hash(digest: &[u8]) -> String {
+    base64url::encode(&digest[..digest.len() / 2])
+}
+
+/// OIDC Core 3.3.2.11 and 3.3.2.10: `c_hash` binds a front-channel ID token to the code
+/// (required there), `at_hash` binds an ID token to the access token it came with
+/// (checked whenever present). Each argument is the digest of the value under the
+/// token's algorithm, or `None` when there is no such value to bind.
+pub fn check_hashes(c: &Claims, code_digest: Option<&[u8]>, access_token_digest: Option<&[u8]>) -> Result<()> {
+    if let Some(d) = code_digest {
+        match c.c_hash.as_deref() {
+            None => return Err(invalid("the front-channel ID token has no c_hash")),
+            Some(h) if h != half_hash(d) => return Err(invalid("c_hash does not match the authorization code")),
+            Some(_) => {}
+        }
+    }
+    if let (Some(d), Some(h)) = (access_token_digest, c.at_hash.as_deref()) {
+        if h != half_hash(d) {
+            return Err(invalid("at_hash does not match the access token"));
+        }
+    }
+    Ok(())
+}
+
 /// Claims that describe the token rather than the user; `getUser()` leaves them out,
 /// as auth0-spa-js does.
 pub const PROTOCOL_CLAIMS: [&str; 14] =
@@ -237,6 +269,33 @@ pub(crate) mod tests {
         let with_all = Expectations { max_age: Some(700), organization: Some("org_1"), sub: Some("u1"), ..expect() };
         validate(&jwt.claims, &with_all).unwrap();
         validate(&jwt.claims, &Expectations { organization: Some("ACME"), ..expect() }).unwrap();
+    }
+
+    #[test]
+    fn code_and_access_token_hashes() {
+        use sha2::{Digest, Sha256, Sha384, Sha512};
+        // OIDC Core Appendix A.4's code and c_hash; the SHA-384 and SHA-512 halves
+        // computed independently with Python's hashlib.
+        let code = "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk";
+        let d256 = Sha256::digest(code);
+        assert_eq!(half_hash(&d256), "LDktKdoQak3Pk0cnXxCltA");
+        assert_eq!(half_hash(&Sha384::digest(code)), "Mq-knyaEMtWGfnBi2POEZb1kiLx10_DF");
+        assert_eq!(half_hash(&Sha512::digest(code)), "E9z1C-c0Az4eTEzE0Nm3OQ3BS2BhMgxuP7x5JAQj1_4");
+        let at = Sha256::digest("at");
+        let good = Claims { c_hash: Some("LDktKdoQak3Pk0cnXxCltA".into()), at_hash: Some(half_hash(&at)), ..Claims::default() };
+        check_hashes(&good, Some(&d256), Some(&at)).unwrap();
+        check_hashes(&Claims::default(), None, Some(&at)).unwrap();
+        let other = Sha256::digest("other");
+        let d384 = Sha384::digest(code);
+        for (claims, code, at, needle) in [
+            (Claims::default(), Some(&d256[..]), None, "no c_hash"),
+            (good.clone(), Some(&other[..]), None, "c_hash"),
+            (good.clone(), Some(&d384[..]), None, "c_hash"),
+            (good.clone(), None, Some(&other[..]), "at_hash"),
+        ] {
+            let e = check_hashes(&claims, code, at).unwrap_err();
+            assert!(e.description().contains(needle), "{e:?}");
+        }
     }
 
     #[test]

@@ -56,6 +56,7 @@ mod tests {
             revocation_endpoint: None,
             jwks_uri: None,
             iss_parameter_supported: false,
+            id_token_signing_algs: None,
         };
         let p = LogoutParams { return_to: Some("https://app/?x=1".into()), federated: true };
         assert_eq!(url(&config, &meta, &p, Some("h")), "https://t.auth0.com/v2/logout?client_id=c&returnTo=https%3A%2F%2Fapp%2F%3Fx%3D1&federated");

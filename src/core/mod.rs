@@ -15,6 +15,7 @@ pub mod error;
 pub mod form;
 pub mod id_token;
 pub mod json;
+pub mod jws;
 pub mod logout;
 pub mod pkce;
 pub mod secret;
