@@ -29,12 +29,15 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     clients: [{
       client_id: clientId,
       token_endpoint_auth_method: 'none',
-      application_type: 'web',
+      // 'native' allows http://127.0.0.1 redirect URIs with the hybrid flow (OIDC Registration §2).
+      application_type: 'native',
       redirect_uris: redirectUris,
       post_logout_redirect_uris: postLogoutRedirectUris,
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
+      grant_types: ['authorization_code', 'refresh_token', 'implicit'],
+      // The hybrid flow too (OIDC Core 3.3), for the front-channel ID token checks.
+      response_types: ['code', 'code id_token'],
     }],
+    responseTypes: ['code', 'code id_token'],
     pkce: { required: () => true },
     // Like Auth0: a client allowed to refresh gets a refresh token without prompt=consent.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),

@@ -66,6 +66,7 @@ pub struct ClaimedCallback {
     tx: Transaction,
     code: AuthorizationCode,
     iss: Option<String>,
+    id_token: Option<IdToken>,
 }
 
 struct Inner {
@@ -156,9 +157,9 @@ impl AuthClient {
             Some(state) => self.inner.transactions.take(state)?,
             None => None,
         };
-        let (code, state, iss) = match response {
+        let (code, state, iss, id_token) = match response {
             Response::Error { error, description, .. } => return Err(callback::provider_error(&error, description.as_deref())),
-            Response::Code { code, state, iss } => (code, state, iss),
+            Response::Code { code, state, iss, id_token } => (code, state, iss, id_token),
         };
         let Some(text) = stored else {
             return Err(if self.inner.transactions.any_pending()? {
@@ -171,24 +172,19 @@ impl AuthClient {
         if tx.state != state {
             return Err(Error::new(code::STATE_MISMATCH, "the stored transaction belongs to another state"));
         }
-        Ok(ClaimedCallback { tx, code, iss })
+        Ok(ClaimedCallback { tx, code, iss, id_token })
     }
 
     /// The asynchronous half: check `iss`, exchange the code, validate the ID token,
     /// and start the session. Returns the app state as JSON text.
     pub async fn finish_callback(&self, claimed: ClaimedCallback) -> Result<Option<String>> {
-        let ClaimedCallback { tx, code, iss } = claimed;
+        let ClaimedCallback { tx, code, iss, id_token: front_channel } = claimed;
         let metadata = self.metadata().await?;
         let config = self.config();
+        let hybrid = tx.response_type.split(' ').any(|t| t == "id_token");
         // RFC 9207 §2.4: before the code is used.
-        callback::check_iss(iss.as_deref(), &config.issuer, metadata.iss_parameter_supported)?;
+        callback::check_iss(iss.as_deref(), &config.issuer, metadata.iss_parameter_supported, hybrid && front_channel.is_some())?;
         let Transaction { verifier, nonce, redirect_uri, audience, scope, max_age, organization, app_state, .. } = tx;
-        let body = token::authorization_code_body(&config.client_id, &code, verifier, &redirect_uri);
-        let reply = http::post_form(&metadata.token_endpoint, &body, config.http_timeout_secs).await?;
-        let mut response = token::process_response(reply.status, &reply.body)?;
-        let now = browser::now();
-        // OIDC Core 3.1.3.3: an authentication response must carry an ID token.
-        let raw = response.id_token.take().ok_or_else(|| Error::new(code::INVALID_RESPONSE, "the token response has no id_token"))?;
         let expect = Expectations {
             issuer: &config.issuer,
             client_id: &config.client_id,
@@ -197,9 +193,33 @@ impl AuthClient {
             organization: organization.as_deref(),
             sub: None,
             leeway: config.leeway,
-            now,
+            now: browser::now(),
         };
-        let jwt = self.verified_id_token(&raw, &expect, response.access_token.secret()).await?;
+        // OIDC Core 3.3.2.8-12: the hybrid flow's front-channel ID token is verified, and
+        // bound to the code by c_hash, before the code is exchanged.
+        let front = match (hybrid, front_channel) {
+            (false, _) => None,
+            (true, None) => return Err(Error::new(code::INVALID_CALLBACK, "the hybrid response has no id_token")),
+            (true, Some(raw)) => {
+                let jwt = id_token::decode(raw.secret())?;
+                let alg = self.verify_signature(&jwt).await?;
+                id_token::validate(&jwt.claims, &expect)?;
+                let digest = crypto::digest(alg.hash_name(), code.secret().as_bytes()).await?;
+                id_token::check_hashes(&jwt.claims, Some(&digest), None)?;
+                Some(jwt.claims)
+            }
+        };
+        let body = token::authorization_code_body(&config.client_id, &code, verifier, &redirect_uri);
+        let reply = http::post_form(&metadata.token_endpoint, &body, config.http_timeout_secs).await?;
+        let mut response = token::process_response(reply.status, &reply.body)?;
+        let now = browser::now();
+        // OIDC Core 3.1.3.3: an authentication response must carry an ID token.
+        let raw = response.id_token.take().ok_or_else(|| Error::new(code::INVALID_RESPONSE, "the token response has no id_token"))?;
+        let jwt = self.verified_id_token(&raw, &Expectations { now, ..expect }, response.access_token.secret()).await?;
+        // OIDC Core 3.3.3.6: both ID tokens of a hybrid login are for the same user, by the same issuer.
+        if front.is_some_and(|f| f.iss != jwt.claims.iss || f.sub != jwt.claims.sub) {
+            return Err(Error::new(code::INVALID_ID_TOKEN, "the token endpoint's ID token is for another subject than the front channel's"));
+        }
         let mut session = self.inner.session.borrow_mut();
         session.clear();
         session.store(audience.as_deref(), &scope, response, Some((raw, jwt)), now);

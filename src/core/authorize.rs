@@ -47,6 +47,8 @@ pub struct Transaction {
     pub max_age: Option<i64>,
     /// `organization` sent, for the `org_id`/`org_name` check.
     pub organization: Option<String>,
+    /// `response_type` sent: `code`, or `code id_token` for the hybrid flow.
+    pub response_type: String,
     /// The app's state, as JSON text, handed back by the callback.
     pub app_state: Option<String>,
     /// When the login started, seconds since the epoch.
@@ -80,13 +82,14 @@ pub fn request(
         scope,
         max_age: params.extra("max_age").and_then(|v| v.parse().ok()),
         organization: params.extra("organization").map(str::to_owned),
+        response_type: params.extra("response_type").unwrap_or("code").to_owned(),
         app_state,
         created_at: now,
         verifier,
     };
     let mut q = Serializer::default()
         .pair("client_id", &config.client_id)
-        .pair("response_type", "code")
+        .pair("response_type", &tx.response_type)
         .pair("redirect_uri", &tx.redirect_uri)
         .pair("scope", &tx.scope)
         .opt("audience", tx.audience.as_deref())
@@ -94,7 +97,7 @@ pub fn request(
         .pair("nonce", &tx.nonce)
         .pair("code_challenge", &tx.verifier.s256_challenge())
         .pair("code_challenge_method", "S256");
-    for (k, v) in &params.extra {
+    for (k, v) in params.extra.iter().filter(|(k, _)| k != "response_type") {
         q = q.pair(k, v);
     }
     Ok((form::append_query(&metadata.authorization_endpoint, &q.finish()), tx))
@@ -111,6 +114,7 @@ impl Transaction {
             .opt_str("audience", self.audience.as_deref())
             .str("scope", &self.scope)
             .opt_str("organization", self.organization.as_deref())
+            .str("response_type", &self.response_type)
             .int("created_at", self.created_at);
         let w = match self.max_age {
             Some(m) => w.int("max_age", m),
@@ -138,6 +142,7 @@ impl Transaction {
             scope: s("scope").ok_or_else(bad)?,
             max_age: v.get("max_age").and_then(|x| x.as_i64()),
             organization: s("organization"),
+            response_type: s("response_type").ok_or_else(bad)?,
             app_state: v.get("app_state").map(json::stringify),
             created_at: v.get("created_at").and_then(|x| x.as_i64()).ok_or_else(bad)?,
         };
@@ -209,6 +214,12 @@ mod tests {
         assert_eq!(get("scope"), Some("openid read:a+b ünï offline_access"));
         assert_eq!(get("login_hint"), Some("a b@x.y"));
         assert_eq!((tx.max_age, tx.organization.as_deref()), (Some(0), Some("org_1")));
+        assert_eq!(tx.response_type, "code");
+        let hybrid = AuthorizeParams { extra: vec![("response_type".into(), "code id_token".into())], ..Default::default() };
+        let (url, tx) = request(&config, &meta, &hybrid, random(), None, 1000).unwrap();
+        assert_eq!(url.matches("response_type=").count(), 1);
+        assert!(url.contains("response_type=code%20id_token"));
+        assert_eq!(tx.response_type, "code id_token");
         assert_ne!(tx.state, tx.nonce);
     }
 

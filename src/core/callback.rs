@@ -6,13 +6,13 @@
 
 use super::error::{code, Error, Kind, Result};
 use super::form;
-use super::secret::AuthorizationCode;
+use super::secret::{AuthorizationCode, IdToken};
 
 /// Callback URLs longer than this are refused before any parsing.
 pub const MAX_CALLBACK_URL_LEN: usize = 100 * 1024;
 
 /// Parameters the callback carries and the cleanup removes from the URL.
-pub const RESPONSE_PARAMS: [&str; 6] = ["code", "state", "iss", "session_state", "error", "error_description"];
+pub const RESPONSE_PARAMS: [&str; 7] = ["code", "state", "iss", "session_state", "error", "error_description", "id_token"];
 
 /// What the provider sent back.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub enum Response {
         state: String,
         /// RFC 9207 `iss`, when sent.
         iss: Option<String>,
+        /// The front-channel ID token of the hybrid flow (OIDC Core 3.3.2.5).
+        id_token: Option<IdToken>,
     },
     /// The provider refused (RFC 6749 §4.1.2.1).
     Error {
@@ -86,6 +88,7 @@ pub fn parse(url: &str) -> Result<Response> {
         Ok(first)
     };
     let (code, state, iss, error, description) = (one("code")?, one("state")?, one("iss")?, one("error")?, one("error_description")?);
+    let id_token = one("id_token")?.filter(|t| !t.is_empty()).map(IdToken::new);
     if let Some(error) = error {
         return Ok(Response::Error { error, description, state, iss });
     }
@@ -93,7 +96,7 @@ pub fn parse(url: &str) -> Result<Response> {
         return Err(Error::new(code::NOT_A_CALLBACK, "the URL has no code and no error: it is not an authorization response"));
     };
     let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has a code but no state"))?;
-    Ok(Response::Code { code: AuthorizationCode::new(code), state, iss })
+    Ok(Response::Code { code: AuthorizationCode::new(code), state, iss, id_token })
 }
 
 /// The provider's error as a typed `AuthenticationError`.
@@ -102,12 +105,16 @@ pub fn provider_error(error: &str, description: Option<&str>) -> Error {
 }
 
 /// RFC 9207 §2.4: when `iss` is present it must equal the issuer; when the provider
-/// advertises the parameter, it must be present.
-pub fn check_iss(iss: Option<&str>, issuer: &str, required: bool) -> Result<()> {
+/// advertises the parameter, it must be present, unless the response carries an ID
+/// token, whose own `iss` claim serves (RFC 9207 §2.4; providers such as oidc-provider
+/// leave the parameter out of hybrid responses).
+pub fn check_iss(iss: Option<&str>, issuer: &str, advertised: bool, has_id_token: bool) -> Result<()> {
     match iss {
         Some(i) if i == issuer => Ok(()),
         Some(i) => Err(Error::new(code::INVALID_ISSUER, format!("the response's iss {i} is not the expected issuer {issuer}"))),
-        None if required => Err(Error::new(code::INVALID_ISSUER, "the response has no iss, which this provider always sends (RFC 9207)")),
+        None if advertised && !has_id_token => {
+            Err(Error::new(code::INVALID_ISSUER, "the response has no iss, which this provider always sends (RFC 9207)"))
+        }
         None => Ok(()),
     }
 }
@@ -154,12 +161,22 @@ mod tests {
     fn parses_a_code_from_query_or_fragment() {
         for url in ["https://app/cb?code=c%2B1&state=s+1&iss=https%3A%2F%2Fi%2F", "https://app/cb#code=c%2B1&state=s%201&iss=https://i/"] {
             match parse(url).unwrap() {
-                Response::Code { code, state, iss } => {
+                Response::Code { code, state, iss, id_token } => {
                     assert_eq!((code.secret(), state.as_str(), iss.as_deref()), ("c+1", "s 1", Some("https://i/")));
+                    assert_eq!(id_token, None);
                 }
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn parses_a_hybrid_response() {
+        match parse("https://app/cb#code=c&state=s&id_token=a.b.c").unwrap() {
+            Response::Code { id_token, .. } => assert_eq!(id_token.unwrap().secret(), "a.b.c"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse("https://app/cb#code=c&state=s&id_token=a&id_token=b").unwrap_err().code(), code::INVALID_CALLBACK);
     }
 
     #[test]
@@ -205,10 +222,12 @@ mod tests {
 
     #[test]
     fn checks_iss() {
-        assert!(check_iss(Some("https://i/"), "https://i/", true).is_ok());
-        assert!(check_iss(None, "https://i/", false).is_ok());
-        assert_eq!(check_iss(None, "https://i/", true).unwrap_err().code(), code::INVALID_ISSUER);
-        assert_eq!(check_iss(Some("https://evil/"), "https://i/", false).unwrap_err().code(), code::INVALID_ISSUER);
+        assert!(check_iss(Some("https://i/"), "https://i/", true, false).is_ok());
+        assert!(check_iss(None, "https://i/", false, false).is_ok());
+        assert!(check_iss(None, "https://i/", true, true).is_ok(), "the ID token's iss serves");
+        assert_eq!(check_iss(None, "https://i/", true, false).unwrap_err().code(), code::INVALID_ISSUER);
+        assert_eq!(check_iss(Some("https://evil/"), "https://i/", false, false).unwrap_err().code(), code::INVALID_ISSUER);
+        assert_eq!(check_iss(Some("https://evil/"), "https://i/", true, true).unwrap_err().code(), code::INVALID_ISSUER);
     }
 
     #[test]
@@ -218,6 +237,7 @@ mod tests {
             ("https://app/cb?tab=2&code=c&state=s&keep=a%20b", Some("https://app/cb?tab=2&keep=a%20b")),
             ("https://app/cb?error=e&error_description=d&state=s#/route", Some("https://app/cb#/route")),
             ("https://app/cb#code=c&state=s", Some("https://app/cb")),
+            ("https://app/cb?x=1#code=c&state=s&id_token=a.b.c", Some("https://app/cb?x=1")),
             ("https://app/cb?x=1", None),
         ];
         for (url, want) in cases {

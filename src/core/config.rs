@@ -18,7 +18,11 @@ pub struct AuthorizeParams {
 }
 
 /// Parameters the SDK computes itself; an app may not set them.
-const RESERVED: [&str; 6] = ["client_id", "state", "nonce", "code_challenge", "code_challenge_method", "response_type"];
+const RESERVED: [&str; 5] = ["client_id", "state", "nonce", "code_challenge", "code_challenge_method"];
+
+/// The response types the SDK completes: the code flow, and the hybrid flow whose
+/// front-channel ID token is checked before the code is exchanged (OIDC Core 3.3).
+pub const RESPONSE_TYPES: [&str; 2] = ["code", "code id_token"];
 
 impl AuthorizeParams {
     /// `self` with every parameter that `over` sets replaced by `over`'s.
@@ -43,6 +47,11 @@ impl AuthorizeParams {
     pub fn check(&self) -> Result<()> {
         if let Some((k, _)) = self.extra.iter().find(|(k, _)| RESERVED.contains(&k.as_str())) {
             return Err(Error::new(code::INVALID_OPTIONS, format!("authorizationParams.{k} is set by the SDK and cannot be passed")));
+        }
+        if let Some(v) = self.extra("response_type") {
+            if !RESPONSE_TYPES.contains(&v) {
+                return Err(Error::new(code::INVALID_OPTIONS, "authorizationParams.response_type must be 'code' or 'code id_token'"));
+            }
         }
         if let Some(v) = self.extra("max_age") {
             if v.parse::<u32>().is_err() {
@@ -271,6 +280,13 @@ mod tests {
                 "redirect_uri",
             ),
             (Options { id_token_signing_algs: Some(vec!["RS256".into(), "HS256".into()]), ..opts("a.com") }, "HS256 is not one of"),
+            (
+                Options {
+                    authorization_params: AuthorizeParams { extra: vec![("response_type".into(), "token".into())], ..Default::default() },
+                    ..opts("a.com")
+                },
+                "response_type",
+            ),
         ] {
             let e = Config::new(o).unwrap_err();
             assert_eq!(e.code(), code::INVALID_OPTIONS);

@@ -309,3 +309,22 @@ test('revokeRefreshToken revokes at the provider and forgets the token', async (
   assert.equal((await replayRefreshToken(world.provider.issuer, seen.refresh[0])).body.error, 'invalid_grant');
   await page.context().close();
 });
+
+test('the hybrid flow: the front-channel ID token is verified and bound to the code by c_hash', async () => {
+  const page = await newPage();
+  let callbackUrl;
+  page.on('framenavigated', (f) => { if (!callbackUrl && f.url().includes('id_token=')) callbackUrl = f.url(); });
+  const since = world.provider.log.length;
+  await login(page, world.app.origin, { user: 'ida', authorizationParams: { response_type: 'code id_token' } });
+  assert.deepEqual(await page.evaluate(() => window.callbackResult ?? window.callbackError), { appState: { returnTo: '/after' } });
+  const front = new URLSearchParams(new URL(callbackUrl).hash.slice(1));
+  assert.ok(front.get('id_token') && front.get('code'));
+  assert.equal(front.get('iss'), null, 'oidc-provider leaves iss out of hybrid responses; the ID token serves');
+  const claims = JSON.parse(Buffer.from(front.get('id_token').split('.')[1], 'base64url'));
+  assert.ok(claims.c_hash);
+  assert.equal(tokenGrants('authorization_code', since), 1);
+  assert.equal((await page.evaluate(() => auth.getUser())).sub, 'ida');
+  const url = new URL(page.url());
+  assert.equal(url.search + url.hash, '?app=1');
+  await page.context().close();
+});
