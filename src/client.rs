@@ -152,7 +152,18 @@ impl AuthClient {
                 location::replace(&clean)?;
             }
         }
-        let response = callback::parse(url)?;
+        let response = match callback::parse(url) {
+            Ok(r) => r,
+            Err(e) => {
+                // A malformed answer still ends the login it answers: nothing is left half-done.
+                if e.code() == code::INVALID_CALLBACK {
+                    for state in callback::states(url) {
+                        self.inner.transactions.take(&state)?;
+                    }
+                }
+                return Err(e);
+            }
+        };
         let stored = match response.state() {
             Some(state) => self.inner.transactions.take(state)?,
             None => None,

@@ -22,7 +22,8 @@ const TYPES = {
  */
 export async function startStatic({ mounts, routes = {}, port = 0 }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
-  const server = http.createServer(async (req, res) => {
+  // Large headers allowed: the adversarial suite sends callback URLs over 100 KB.
+  const server = http.createServer({ maxHeaderSize: 512 * 1024 }, async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     try {
       const route = routes[url.pathname];

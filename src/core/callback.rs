@@ -99,6 +99,16 @@ pub fn parse(url: &str) -> Result<Response> {
     Ok(Response::Code { code: AuthorizationCode::new(code), state, iss, id_token })
 }
 
+/// Every `state` value a callback URL carries, whatever else is wrong with it, so that a
+/// refused callback still consumes the transaction of the login it answers.
+pub fn states(url: &str) -> Vec<String> {
+    url.split(['?', '#', '&'])
+        .filter_map(|p| p.strip_prefix("state="))
+        .filter_map(form::decode)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// The provider's error as a typed `AuthenticationError`.
 pub fn provider_error(error: &str, description: Option<&str>) -> Error {
     Error::from_provider(Kind::Authentication, error, description)
@@ -218,6 +228,14 @@ mod tests {
             assert_eq!(got.code(), *want, "{}", &url[..url.len().min(60)]);
             assert!(!got.description().contains("c&"), "descriptions never echo the code");
         }
+    }
+
+    #[test]
+    fn finds_states_in_refused_callbacks() {
+        assert_eq!(states("https://app/cb?code=c&state=s1&state=s2"), ["s1", "s2"]);
+        assert_eq!(states("https://app/cb?x=1#code=c&state=a%20b"), ["a b"]);
+        assert_eq!(states(&format!("https://app/cb?code=c&state=s&pad={}", "x".repeat(MAX_CALLBACK_URL_LEN))), ["s"]);
+        assert!(states("https://app/cb?mystate=1&state=").is_empty());
     }
 
     #[test]

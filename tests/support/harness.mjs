@@ -24,18 +24,28 @@ export async function launchChromium(extraArgs = []) {
   return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
+const APP_DIR = path.join(ROOT, 'tests/e2e/app');
+
+/** Serves the test page (also as /callback.html, as most SPAs do), pkg/ and `routes`;
+ * `config()` is read per request, so it may name a provider started afterwards. */
+export async function startApp(config, routes = {}) {
+  return startStatic({
+    mounts: { '/pkg/': path.join(ROOT, 'pkg'), '/': APP_DIR },
+    routes: {
+      '/callback.html': async (_req, res) => send(res, 200, 'text/html', await fs.readFile(path.join(APP_DIR, 'index.html'))),
+      '/config.js': (_req, res) => send(res, 200, 'text/javascript', `export default ${JSON.stringify(config())};`),
+      ...routes,
+    },
+  });
+}
+
 /** Starts the provider, the app server (test page + pkg/ + API) and Chromium. */
-export async function startWorld({ accessTokenTTL = 3, appDir = path.join(ROOT, 'tests/e2e/app') } = {}) {
+export async function startWorld({ accessTokenTTL = 3 } = {}) {
   // The app's port must be known before the provider registers its redirect URIs,
   // so the app server starts first and learns the issuer through a late-bound route.
   let provider;
   const denied = new Set(); // tokens the API treats as revoked
-  const routes = {
-    // The callback page is the app's own page, as in most SPAs.
-    '/callback.html': async (_req, res) => send(res, 200, 'text/html', await fs.readFile(path.join(appDir, 'index.html'))),
-    '/config.js': (_req, res) => send(res, 200, 'text/javascript', `export default ${JSON.stringify({
-      issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scopes: API_SCOPES,
-    })};`),
+  const app = await startApp(() => ({ issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scopes: API_SCOPES }), {
     '/api/whoami': whoamiRoute({
       issuer: () => provider.issuer,
       jwksUri: () => `${provider.issuer}/jwks`,
@@ -48,8 +58,7 @@ export async function startWorld({ accessTokenTTL = 3, appDir = path.join(ROOT, 
       denied.add(body);
       send(res, 204, 'text/plain', '');
     },
-  };
-  const app = await startStatic({ mounts: { '/pkg/': path.join(ROOT, 'pkg'), '/': appDir }, routes });
+  });
   provider = await startProvider({
     redirectUris: [`${app.origin}/callback.html?app=1`],
     postLogoutRedirectUris: [`${app.origin}/`],

@@ -11,6 +11,7 @@ window.ready = (async () => {
     domain: config.issuer,
     clientId: config.clientId,
     leeway: 0,
+    ...config.options,
     authorizationParams: {
       redirect_uri: `${location.origin}/callback.html?app=1`,
       audience: config.audience,

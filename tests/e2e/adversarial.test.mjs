@@ -1,0 +1,154 @@
+// The adversarial suite: the built package in Chromium against a forging provider.
+// Every case must end in its specific typed error with nothing half-stored: no session,
+// no token in the cache, no transaction left, the URL cleaned, and no token request
+// when the callback itself was refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startForger } from '../support/forger.mjs';
+import { startApp, launchChromium } from '../support/harness.mjs';
+
+let forger;
+let app;
+let browser;
+const TIMEOUT_S = 1;
+
+before(async () => {
+  forger = await startForger();
+  app = await startApp(() => ({ issuer: forger.issuer, clientId: 'spa-forged', scopes: '', options: { httpTimeoutInSeconds: TIMEOUT_S } }));
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  await forger?.close();
+});
+
+/** Logs in against the forger under `name`; returns the callback's outcome and the page. */
+async function loginUnder(name, authorizationParams = {}) {
+  forger.setCase(name);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${app.origin}/`);
+  await page.evaluate(() => window.ready);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/callback.html'),
+    page.evaluate((p) => { auth.loginWithRedirect({ authorizationParams: p }); }, authorizationParams),
+  ]);
+  await page.waitForFunction(() => window.callbackResult || window.callbackError, null, { timeout: 15000 });
+  return { page, outcome: await page.evaluate(() => window.callbackResult ?? window.callbackError) };
+}
+
+/** Nothing of a refused login may remain. */
+async function assertNothingStored(page) {
+  const state = await page.evaluate(async () => ({
+    authenticated: await auth.isAuthenticated(),
+    user: await auth.getUser(),
+    cached: await auth.getTokenSilently({ cacheMode: 'cache-only' }),
+    transactions: Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')),
+    search: location.search,
+    hash: location.hash,
+  }));
+  assert.equal(state.authenticated, false);
+  assert.equal(state.user, undefined);
+  assert.equal(state.cached, undefined, 'zero tokens in the cache');
+  assert.deepEqual(state.transactions, [], 'no transaction left behind');
+  // The URL is cleaned of every response parameter; the app's own stay.
+  const left = new URLSearchParams(state.search);
+  assert.equal(left.get('app'), '1');
+  for (const p of ['code', 'state', 'iss', 'error', 'error_description', 'id_token']) assert.ok(!left.has(p), `${p} left in the URL`);
+  assert.equal(state.hash, '');
+}
+
+// [case, expected error, a phrase of its description, token requests the case may make]
+const CASES = [
+  ['bad-signature', 'invalid_id_token', 'signature is not valid', 1],
+  ['unknown-key', 'invalid_id_token', 'no key', 1],
+  ['alg-none', 'invalid_id_token', 'alg none is not allowed', 1],
+  ['hs256-confusion', 'invalid_id_token', 'alg HS256 is not allowed', 1],
+  ['kid-wrong-type', 'invalid_id_token', 'cannot verify RS256', 1],
+  ['jku-header', 'invalid_id_token', '`jku`', 1],
+  ['embedded-jwk', 'invalid_id_token', '`jwk`', 1],
+  ['wrong-iss', 'invalid_id_token', 'is not the expected issuer', 1],
+  ['wrong-aud', 'invalid_id_token', 'aud does not contain', 1],
+  ['multi-aud-no-azp', 'invalid_id_token', 'azp is missing', 1],
+  ['multi-aud-wrong-azp', 'invalid_id_token', 'azp is not', 1],
+  ['expired', 'invalid_id_token', 'expired', 1],
+  ['iat-future', 'invalid_id_token', 'issued in the future', 1],
+  ['nbf-future', 'invalid_id_token', 'not valid yet', 1],
+  ['nonce-missing', 'invalid_id_token', 'no nonce', 1],
+  ['nonce-wrong', 'invalid_id_token', 'nonce does not match', 1],
+  ['auth-time-old', 'invalid_id_token', 'max_age', 1, { max_age: 60 }],
+  ['wrong-org', 'invalid_id_token', 'org_id', 1, { organization: 'org_good' }],
+  ['at-hash-wrong', 'invalid_id_token', 'at_hash', 1],
+  ['c-hash-wrong', 'invalid_id_token', 'c_hash', 0, { response_type: 'code id_token' }],
+  ['iss-missing', 'invalid_issuer', 'no iss', 0],
+  ['iss-wrong', 'invalid_issuer', 'not the expected issuer', 0],
+  ['token-type-mac', 'unsupported_token_type', 'not Bearer', 1],
+  ['expires-in-negative', 'invalid_response', 'expires_in', 1],
+  ['expires-in-huge', 'invalid_response', 'expires_in', 1],
+  ['response-over-1mb', 'invalid_response', 'larger than 1 MB', 1],
+  ['response-over-1mb-chunked', 'invalid_response', 'larger than 1 MB', 1],
+  ['not-json', 'invalid_json', 'not JSON', 1],
+  ['wrong-types', 'invalid_response', 'access_token', 1],
+  ['html-500', 'unexpected_status', 'HTTP 500', 1],
+  ['hung', 'timeout', `within ${TIMEOUT_S} s`, 1],
+  ['jwks-not-json', 'invalid_jwks', 'not JSON', 1],
+  ['jwks-1000-keys', 'invalid_jwks', 'more than 100 keys', 1],
+  ['dup-state', 'invalid_callback', 'repeats the `state`', 0],
+  ['dup-code', 'invalid_callback', 'repeats the `code`', 0],
+  ['huge-url', 'invalid_callback', 'longer than 100 KB', 0],
+];
+
+for (const [name, error, phrase, tokenRequests, params] of CASES) {
+  test(`forged: ${name} → ${error}`, async () => {
+    const since = forger.log.length;
+    const { page, outcome } = await loginUnder(name, params);
+    assert.equal(outcome.error, error, JSON.stringify(outcome));
+    assert.ok(outcome.isError);
+    assert.match(outcome.error_description, new RegExp(phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    if (error === 'timeout') assert.equal(outcome.name, 'TimeoutError');
+    assert.equal(forger.count('/token', since), tokenRequests, 'token requests');
+    await assertNothingStored(page);
+    await page.context().close();
+  });
+}
+
+test('control: an honest login signed with ES256 succeeds against the same forger', async () => {
+  const { page, outcome } = await loginUnder('es256-good');
+  assert.equal(outcome.error, undefined, JSON.stringify(outcome));
+  assert.equal((await page.evaluate(() => auth.getUser())).sub, 'victim');
+  await page.context().close();
+});
+
+test('forged: a refresh whose ID token names another user ends the session', async () => {
+  const { page, outcome } = await loginUnder('good');
+  assert.equal(outcome.error, undefined);
+  forger.setCase('refresh-other-sub');
+  const err = await page.evaluate(() => auth.getTokenSilently({ cacheMode: 'off' }).then(() => null, errorOf));
+  assert.equal(err.error, 'invalid_id_token');
+  assert.match(err.error_description, /another subject/);
+  assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
+  assert.equal(await page.evaluate(() => auth.getTokenSilently({ cacheMode: 'cache-only' })), undefined);
+  await page.context().close();
+});
+
+test('a storm of unknown keys does not become a storm of JWKS requests', async () => {
+  const { page } = await loginUnder('good');
+  const since = forger.log.length;
+  // Three more logins in the same client, each answered with a token signed by an unknown key.
+  forger.setCase('unknown-key');
+  const errors = await page.evaluate(async () => {
+    const out = [];
+    for (let i = 0; i < 3; i++) {
+      let url;
+      await auth.loginWithRedirect({ openUrl: (u) => { url = u; } });
+      const { location } = await (await fetch(`${url}&__json=1`)).json();
+      out.push(await auth.handleRedirectCallback(location).then(() => null, (e) => e.error));
+    }
+    return out;
+  });
+  assert.deepEqual(errors, ['invalid_id_token', 'invalid_id_token', 'invalid_id_token']);
+  assert.equal(forger.count('/token', since), 3);
+  assert.equal(forger.count('/jwks', since), 0, 'the set fetched at login is not fetched again within the minute');
+  await page.context().close();
+});
