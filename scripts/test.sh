@@ -14,6 +14,9 @@ bash scripts/deps.sh all
 step "native: cargo test (protocol core, single flight)"
 cargo test --locked
 
+step "fuzz: each core parser for a short, bounded run (scripts/fuzz.sh SECONDS for longer)"
+bash scripts/fuzz.sh 15
+
 step "package: build pkg/ and check the size budget"
 bash scripts/build-pkg.sh
 bash scripts/size.sh --check
