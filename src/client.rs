@@ -138,7 +138,8 @@ impl AuthClient {
     pub async fn login_url(&self, params: &AuthorizeParams, app_state: Option<String>) -> Result<String> {
         let metadata = self.metadata().await?;
         let now = browser::now();
-        let (url, tx) = authorize::request(self.config(), &metadata, params, crypto::randomness()?, app_state, now)?;
+        let pkce = crypto::pkce().await?;
+        let (url, tx) = authorize::request(self.config(), &metadata, params, crypto::randomness()?, pkce, app_state, now)?;
         self.inner.transactions.put(&tx, now)?;
         Ok(url)
     }

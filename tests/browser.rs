@@ -7,6 +7,7 @@ use spa_auth::client::AuthClient;
 use spa_auth::core::authorize::{self, Randomness, Transaction};
 use spa_auth::core::config::{AuthorizeParams, Config, Options};
 use spa_auth::core::discovery::Metadata;
+use spa_auth::core::pkce::{CodeVerifier, Pkce};
 use spa_auth::js::JsAuthClient;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -29,8 +30,9 @@ fn options() -> Options {
 fn transaction(seed: u8, now: i64) -> Transaction {
     let config = Config::new(options()).unwrap();
     let meta = spa_auth::core::discovery::from_options(&config).unwrap();
-    let random = Randomness { state: [seed; 32], nonce: [seed + 1; 32], verifier: [seed + 2; 32] };
-    authorize::request(&config, &meta, &AuthorizeParams::default(), random, None, now).unwrap().1
+    let random = Randomness { state: [seed; 32], nonce: [seed + 1; 32] };
+    let pkce = Pkce::s256(CodeVerifier::from_random([seed + 2; 32]), &[0; 32]);
+    authorize::request(&config, &meta, &AuthorizeParams::default(), random, pkce, None, now).unwrap().1
 }
 
 fn session_storage() -> web_sys::Storage {
@@ -44,7 +46,7 @@ fn crypto_randomness_is_fresh() {
     assert_ne!(a, b);
     assert_ne!(a, [0; 32]);
     let r = crypto::randomness().unwrap();
-    assert!(r.state != r.nonce && r.nonce != r.verifier);
+    assert_ne!(r.state, r.nonce);
 }
 
 #[wasm_bindgen_test]
@@ -205,6 +207,17 @@ async fn a_key_for_another_algorithm_is_refused_by_webcrypto_too() {
     // The PS256 key's JWK says alg PS256: importing it for RS256 must fail, not verify.
     let err = spa_auth::browser::crypto::verify(spa_auth::core::jws::Alg::RS256, &ps_jwk, jwt.signing_input.as_bytes(), &jwt.signature).await;
     assert!(matches!(err, Err(ref e) if e.code() == "invalid_id_token") || matches!(err, Ok(false)));
+}
+
+/// RFC 7636 Appendix B through the browser's SHA-256.
+#[wasm_bindgen_test]
+async fn pkce_challenge_with_webcrypto() {
+    let verifier = CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+    let digest = spa_auth::browser::crypto::digest("SHA-256", verifier.secret().as_bytes()).await.unwrap();
+    assert_eq!(Pkce::s256(verifier, &digest).challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    let fresh = spa_auth::browser::crypto::pkce().await.unwrap();
+    assert_eq!(fresh.verifier.secret().len(), 43);
+    assert_eq!(fresh.challenge.len(), 43);
 }
 
 #[wasm_bindgen_test]

@@ -9,6 +9,7 @@ use super::{api_error, window};
 use crate::core::authorize::Randomness;
 use crate::core::error::{code, Error, Result};
 use crate::core::jws::Alg;
+use crate::core::pkce::{CodeVerifier, Pkce};
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -24,9 +25,16 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     Ok(bytes)
 }
 
-/// Fresh state, nonce and PKCE verifier bytes for one authorization request.
+/// Fresh state and nonce bytes for one authorization request.
 pub fn randomness() -> Result<Randomness> {
-    Ok(Randomness { state: random_bytes()?, nonce: random_bytes()?, verifier: random_bytes()? })
+    Ok(Randomness { state: random_bytes()?, nonce: random_bytes()? })
+}
+
+/// A fresh PKCE verifier from 32 random bytes, with its S256 challenge (RFC 7636 §4.1-4.2).
+pub async fn pkce() -> Result<Pkce> {
+    let verifier = CodeVerifier::from_random(random_bytes()?);
+    let digest = digest("SHA-256", verifier.secret().as_bytes()).await?;
+    Ok(Pkce::s256(verifier, &digest))
 }
 
 /// Verifies a JWS signature with WebCrypto: `importKey('jwk', …)` then `verify`

@@ -10,7 +10,7 @@ use super::discovery::Metadata;
 use super::error::{code, Error, Result};
 use super::form::{self, Serializer};
 use super::json::{self, ObjectWriter};
-use super::pkce::CodeVerifier;
+use super::pkce::{CodeVerifier, Pkce};
 
 /// How long a started login may take before its transaction is refused: 30 minutes,
 /// long enough for a sign-up with e-mail verification, short enough to bound replay.
@@ -23,8 +23,6 @@ pub struct Randomness {
     pub state: [u8; 32],
     /// For `nonce` (OIDC Core 15.5.2).
     pub nonce: [u8; 32],
-    /// For the PKCE verifier (RFC 7636 §4.1).
-    pub verifier: [u8; 32],
 }
 
 /// What the callback needs to finish a login. Stored in sessionStorage under a
@@ -62,6 +60,7 @@ pub fn request(
     metadata: &Metadata,
     params: &AuthorizeParams,
     random: Randomness,
+    pkce: Pkce,
     app_state: Option<String>,
     now: i64,
 ) -> Result<(String, Transaction)> {
@@ -73,7 +72,7 @@ pub fn request(
         .ok_or_else(|| Error::new(code::INVALID_OPTIONS, "authorizationParams.redirect_uri is required"))?;
     check_redirect_uri(&redirect_uri)?;
     let scope = config.effective_scope(params.scope.as_deref());
-    let verifier = CodeVerifier::from_random(random.verifier);
+    let Pkce { verifier, challenge } = pkce;
     let tx = Transaction {
         state: base64url::encode(&random.state),
         nonce: base64url::encode(&random.nonce),
@@ -95,7 +94,7 @@ pub fn request(
         .opt("audience", tx.audience.as_deref())
         .pair("state", &tx.state)
         .pair("nonce", &tx.nonce)
-        .pair("code_challenge", &tx.verifier.s256_challenge())
+        .pair("code_challenge", &challenge)
         .pair("code_challenge_method", "S256");
     for (k, v) in params.extra.iter().filter(|(k, _)| k != "response_type") {
         q = q.pair(k, v);
@@ -184,7 +183,14 @@ mod tests {
     }
 
     fn random() -> Randomness {
-        Randomness { state: [1; 32], nonce: [2; 32], verifier: [3; 32] }
+        Randomness { state: [1; 32], nonce: [2; 32] }
+    }
+
+    pub(crate) fn pkce() -> Pkce {
+        use sha2::{Digest, Sha256};
+        let v = CodeVerifier::from_random([3; 32]);
+        let d = Sha256::digest(v.secret());
+        Pkce::s256(v, &d)
     }
 
     fn query(url: &str) -> Vec<(String, String)> {
@@ -199,7 +205,7 @@ mod tests {
             extra: vec![("organization".into(), "org_1".into()), ("login_hint".into(), "a b@x.y".into()), ("max_age".into(), "0".into())],
             ..Default::default()
         };
-        let (url, tx) = request(&config, &meta, &params, random(), Some("{\"to\":\"/x\"}".into()), 1000).unwrap();
+        let (url, tx) = request(&config, &meta, &params, random(), pkce(), Some("{\"to\":\"/x\"}".into()), 1000).unwrap();
         assert!(url.starts_with("https://tenant.auth0.com/authorize?client_id=client%201&response_type=code&"), "{url}");
         assert!(url.contains("scope=openid%20read%3Aa%2Bb%20%C3%BCn%C3%AF%20offline_access"), "{url}");
         assert!(url.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1"));
@@ -208,7 +214,7 @@ mod tests {
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("state"), Some(tx.state.as_str()));
         assert_eq!(get("nonce"), Some(tx.nonce.as_str()));
-        assert_eq!(get("code_challenge"), Some(tx.verifier.s256_challenge().as_str()));
+        assert_eq!(get("code_challenge"), Some(pkce().challenge.as_str()));
         assert_eq!(get("code_challenge_method"), Some("S256"));
         assert_eq!(get("audience"), Some("https://api.example/"));
         assert_eq!(get("scope"), Some("openid read:a+b ünï offline_access"));
@@ -216,7 +222,7 @@ mod tests {
         assert_eq!((tx.max_age, tx.organization.as_deref()), (Some(0), Some("org_1")));
         assert_eq!(tx.response_type, "code");
         let hybrid = AuthorizeParams { extra: vec![("response_type".into(), "code id_token".into())], ..Default::default() };
-        let (url, tx) = request(&config, &meta, &hybrid, random(), None, 1000).unwrap();
+        let (url, tx) = request(&config, &meta, &hybrid, random(), pkce(), None, 1000).unwrap();
         assert_eq!(url.matches("response_type=").count(), 1);
         assert!(url.contains("response_type=code%20id_token"));
         assert_eq!(tx.response_type, "code id_token");
@@ -227,17 +233,17 @@ mod tests {
     fn requires_a_redirect_uri_and_refuses_reserved_params() {
         let (mut config, meta) = setup();
         config.authorization_params.redirect_uri = None;
-        let e = request(&config, &meta, &AuthorizeParams::default(), random(), None, 0).unwrap_err();
+        let e = request(&config, &meta, &AuthorizeParams::default(), random(), pkce(), None, 0).unwrap_err();
         assert!(e.description().contains("redirect_uri"));
         let bad = AuthorizeParams { extra: vec![("nonce".into(), "n".into())], ..Default::default() };
-        assert_eq!(request(&config, &meta, &bad, random(), None, 0).unwrap_err().code(), code::INVALID_OPTIONS);
+        assert_eq!(request(&config, &meta, &bad, random(), pkce(), None, 0).unwrap_err().code(), code::INVALID_OPTIONS);
     }
 
     #[test]
     fn transaction_round_trips_and_expires() {
         let (config, meta) = setup();
         let app_state = r#"{"returnTo":"/a?b=\"c\"","n":[1,true,null]}"#;
-        let (_, tx) = request(&config, &meta, &AuthorizeParams::default(), random(), Some(app_state.into()), 1000).unwrap();
+        let (_, tx) = request(&config, &meta, &AuthorizeParams::default(), random(), pkce(), Some(app_state.into()), 1000).unwrap();
         let text = tx.to_json();
         let back = Transaction::from_json(&text, 1000 + TRANSACTION_TTL_SECS).unwrap();
         assert_eq!(back, tx);

@@ -3,7 +3,6 @@
 //! [RFC 7636]: https://www.rfc-editor.org/rfc/rfc7636
 
 use super::base64url;
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// A PKCE code verifier. Not `Clone`: it exists once, travels in the transaction
@@ -29,16 +28,28 @@ impl CodeVerifier {
         ok.then(|| CodeVerifier(s.to_owned()))
     }
 
-    /// `BASE64URL(SHA256(ASCII(code_verifier)))` ([RFC 7636 §4.2]).
-    ///
-    /// [RFC 7636 §4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
-    pub fn s256_challenge(&self) -> String {
-        base64url::encode(&Sha256::digest(self.0.as_bytes()))
-    }
-
     /// The verifier itself, for the token request and the stored transaction.
     pub fn secret(&self) -> &str {
         &self.0
+    }
+}
+
+/// A verifier with its `S256` challenge, ready for the authorization request.
+#[derive(Debug)]
+pub struct Pkce {
+    /// The verifier, kept for the token request.
+    pub verifier: CodeVerifier,
+    /// `BASE64URL(SHA256(ASCII(code_verifier)))` ([RFC 7636 §4.2]).
+    ///
+    /// [RFC 7636 §4.2]: https://www.rfc-editor.org/rfc/rfc7636#section-4.2
+    pub challenge: String,
+}
+
+impl Pkce {
+    /// Pairs a verifier with its challenge, given `SHA-256(ASCII(verifier))`. The shell
+    /// hashes with `crypto.subtle.digest`, so no SHA-256 is compiled into the wasm.
+    pub fn s256(verifier: CodeVerifier, sha256_of_verifier: &[u8]) -> Pkce {
+        Pkce { challenge: base64url::encode(sha256_of_verifier), verifier }
     }
 }
 
@@ -51,6 +62,7 @@ impl fmt::Debug for CodeVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     /// RFC 7636 Appendix B.
     #[test]
@@ -61,8 +73,10 @@ mod tests {
         ];
         let v = CodeVerifier::from_random(bytes);
         assert_eq!(v.secret(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-        assert_eq!(v.s256_challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         assert_eq!(format!("{v:?}"), "CodeVerifier([redacted])");
+        let digest = Sha256::digest(v.secret());
+        let pkce = Pkce::s256(v, &digest);
+        assert_eq!(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 
     #[test]
