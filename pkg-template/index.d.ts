@@ -24,6 +24,12 @@ export interface AuthorizationParams {
   ui_locales?: string;
   /** `query` (default) or `fragment`. */
   response_mode?: 'query' | 'fragment';
+  /**
+   * `code` (default), or `code id_token` for the hybrid flow (OIDC Core 3.3): the
+   * front-channel ID token is verified and bound to the code by `c_hash` before the
+   * code is exchanged.
+   */
+  response_type?: 'code' | 'code id_token';
   [param: string]: string | number | boolean | undefined;
 }
 
@@ -52,6 +58,12 @@ export interface AuthClientOptions {
   issuer?: string;
   /** Explicit endpoints, to skip or override discovery. */
   endpoints?: Endpoints;
+  /**
+   * ID token signature algorithms to accept, narrowing discovery's
+   * `id_token_signing_alg_values_supported`. Any of RS256, PS256, ES256, ES384, EdDSA;
+   * `none` and HS* are never accepted.
+   */
+  idTokenSigningAlgs?: Array<'RS256' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA'>;
 }
 
 export interface RedirectLoginOptions<TAppState = any> {
@@ -131,7 +143,7 @@ export interface IdToken extends User {
  * `not_a_callback`, `invalid_callback`, `missing_transaction`, `state_mismatch`,
  * `transaction_expired`, `invalid_transaction`, `invalid_issuer`, `discovery_failed`,
  * `network_error`, `timeout`, `unexpected_status`, `invalid_json`, `invalid_response`,
- * `unsupported_token_type`, `invalid_id_token`, `missing_refresh_token`,
+ * `unsupported_token_type`, `invalid_id_token`, `invalid_jwks`, `missing_refresh_token`,
  * `login_required`, `revocation_not_supported`, `browser_error`.
  * No token, code or verifier ever appears in a message.
  */
