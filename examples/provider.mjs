@@ -71,12 +71,18 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
   });
   provider.proxy = false;
 
-  // Count every request, with its grant type, after the provider has handled it.
+  // Tests may hold token requests for a while before the provider sees them, to close
+  // a tab mid-refresh; a request whose client went away meanwhile is dropped unprocessed.
+  let tokenDelayMs = 0;
+  const received = [];
   provider.use(async (ctx, next) => {
-    if (ctx.path === '/__log') {
-      ctx.set('Access-Control-Allow-Origin', '*');
-      ctx.body = log;
-      return;
+    if (ctx.path === '/token' && tokenDelayMs > 0) {
+      received.push(Date.now());
+      await new Promise((r) => setTimeout(r, tokenDelayMs));
+      if (ctx.req.socket.destroyed) {
+        log.push({ method: ctx.method, path: ctx.path, dropped: true, at: Date.now() });
+        return;
+      }
     }
     await next();
     log.push({ method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, at: Date.now() });
@@ -89,6 +95,8 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     clientId,
     provider,
     log,
+    received,
+    delayTokenRequests(ms) { tokenDelayMs = ms; },
     /** Requests to `path` (and `grant_type`) since `since` entries. */
     count(path, grantType, since = 0) {
       return log.slice(since).filter((e) => e.path === path && (!grantType || e.grant_type === grantType)).length;

@@ -64,6 +64,20 @@ export interface AuthClientOptions {
    * `none` and HS* are never accepted.
    */
   idTokenSigningAlgs?: Array<'RS256' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA'>;
+  /**
+   * Share one session with the other tabs of this origin (same issuer and clientId):
+   * one refresh for all tabs, new tabs signed in at once, logout everywhere. Default
+   * `true`. Without Web Locks or BroadcastChannel the client works as a single tab.
+   */
+  crossTab?: boolean;
+}
+
+/** `detail` of a `sessionchange` event. */
+export interface SessionChange {
+  reason: 'login' | 'refresh' | 'revoke' | 'logout';
+  /** Whether the change happened in another tab. */
+  otherTab: boolean;
+  isAuthenticated: boolean;
 }
 
 export interface RedirectLoginOptions<TAppState = any> {
@@ -185,9 +199,17 @@ export declare class AuthClient {
   logout(options?: LogoutOptions): Promise<void>;
   /** Revokes the refresh token at the provider (RFC 7009) and forgets it. */
   revokeRefreshToken(): Promise<void>;
+  /** Fires `sessionchange` (a `CustomEvent<SessionChange>`) for changes here and in other tabs. */
+  addEventListener(type: 'sessionchange', listener: (event: CustomEvent<SessionChange>) => void): void;
+  removeEventListener(type: 'sessionchange', listener: (event: CustomEvent<SessionChange>) => void): void;
+  /** `false` when `crossTab: false` was passed or the browser lacks Web Locks or BroadcastChannel. */
+  readonly sharesAcrossTabs: boolean;
   /** Releases the wasm memory of this client. */
   free(): void;
 }
 
-/** Creates a client, loading the WebAssembly module on first use. */
+/**
+ * Creates a client, loading the WebAssembly module on first use. When another tab of
+ * this origin holds a session, the client takes it first (waiting at most 200 ms).
+ */
 export declare function createAuthClient(options: AuthClientOptions): Promise<AuthClient>;

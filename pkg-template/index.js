@@ -5,15 +5,16 @@ let ready;
 
 /**
  * Creates a client. Loads the WebAssembly module on first call; the app never
- * calls an init function. Rejects with a GenericError (`invalid_options`) when
- * the options are wrong.
+ * calls an init function. When another tab of this origin holds a session, the
+ * new client takes it first (waiting at most 200 ms). Rejects with a GenericError
+ * (`invalid_options`) when the options are wrong.
  * @param {import('./index.js').AuthClientOptions} options
  * @returns {Promise<AuthClient>}
  */
 export async function createAuthClient(options) {
   ready ??= init();
   await ready;
-  return new AuthClient(options);
+  return AuthClient.create(options);
 }
 
 export { AuthClient };

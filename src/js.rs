@@ -129,6 +129,7 @@ fn options(js: &JsValue) -> Result<Options, Error> {
         http_timeout_in_seconds: opt_seconds(js, "httpTimeoutInSeconds")?,
         endpoints,
         id_token_signing_algs: string_list(js, "idTokenSigningAlgs")?,
+        cross_tab: opt_bool(js, "crossTab")?,
     })
 }
 
@@ -153,13 +154,18 @@ fn token_request(js: &JsValue) -> Result<TokenRequest, Error> {
     Ok(TokenRequest { audience: params.audience, scope: params.scope, cache_mode })
 }
 
+/// A boxed future, so that every method shares one `future_to_promise` instance
+/// instead of monomorphizing the executor glue once per method (several KB of wasm).
+type Task = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
 /// Runs `f` as a JS promise that rejects with a converted [`Error`].
 fn promise<F, T>(f: F) -> Promise
 where
     F: Future<Output = Result<T, Error>> + 'static,
     T: Into<JsValue>,
 {
-    future_to_promise(async move { f.await.map(Into::into).map_err(to_js) })
+    let task: Task = Box::pin(async move { f.await.map(Into::into).map_err(to_js) });
+    future_to_promise(task)
 }
 
 /// Calls the app's `openUrl(url)`, awaiting it when it returns a promise, or navigates.
@@ -194,6 +200,38 @@ impl JsAuthClient {
     pub fn new(options_js: JsValue) -> Result<JsAuthClient, JsValue> {
         let client = options(&options_js).and_then(AuthClient::new).map_err(to_js)?;
         Ok(JsAuthClient { client, callbacks: Rc::default() })
+    }
+
+    /// Creates a client and, when other tabs of this origin hold a session, takes it
+    /// (waiting at most 200 ms, and only when some tab holds one). `createAuthClient` calls this.
+    pub fn create(options_js: JsValue) -> Promise {
+        let made = JsAuthClient::new(options_js);
+        let task: Task = Box::pin(async move {
+            let client = made?;
+            client.client.join().await;
+            Ok(JsValue::from(client))
+        });
+        future_to_promise(task)
+    }
+
+    /// Listens for `sessionchange`: `event.detail` is `{ reason, otherTab, isAuthenticated }`,
+    /// `reason` one of `login`, `refresh`, `revoke`, `logout`.
+    #[wasm_bindgen(js_name = addEventListener)]
+    pub fn add_event_listener(&self, kind: &str, listener: &js_sys::Function) -> Result<(), JsValue> {
+        self.client.events().add_event_listener_with_callback(kind, listener)
+    }
+
+    /// Stops listening.
+    #[wasm_bindgen(js_name = removeEventListener)]
+    pub fn remove_event_listener(&self, kind: &str, listener: &js_sys::Function) -> Result<(), JsValue> {
+        self.client.events().remove_event_listener_with_callback(kind, listener)
+    }
+
+    /// Whether this client shares its session with the other tabs of this origin: `false`
+    /// when `crossTab: false` was passed or the browser lacks Web Locks or BroadcastChannel.
+    #[wasm_bindgen(getter, js_name = sharesAcrossTabs)]
+    pub fn shares_across_tabs(&self) -> bool {
+        self.client.shares_across_tabs()
     }
 
     /// Redirects to the provider's login page.

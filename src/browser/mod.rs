@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod http;
 pub mod location;
 pub mod storage;
+pub mod tabs;
 
 use crate::core::error::{code, Error, Result};
 

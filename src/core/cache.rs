@@ -38,6 +38,9 @@ pub struct Session {
     entries: Vec<Entry>,
     refresh_token: Option<RefreshToken>,
     id_token: Option<CurrentIdToken>,
+    /// When these tokens came from the provider (ms since the epoch): across tabs, the
+    /// session with the larger generation holds the live refresh token.
+    generation: i64,
 }
 
 fn scopes(s: &str) -> impl Iterator<Item = &str> {
@@ -103,6 +106,26 @@ impl Session {
     /// Whether a user is signed in.
     pub fn is_authenticated(&self) -> bool {
         self.id_token.is_some()
+    }
+
+    /// The generation of the tokens held (0: none yet).
+    pub fn generation(&self) -> i64 {
+        self.generation
+    }
+
+    /// Marks the tokens as obtained at `generation` (ms since the epoch).
+    pub fn set_generation(&mut self, generation: i64) {
+        self.generation = generation;
+    }
+
+    /// The access tokens held.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// A session rebuilt from its parts, as another tab sent them.
+    pub fn restore(entries: Vec<Entry>, refresh_token: Option<RefreshToken>, id_token: Option<CurrentIdToken>, generation: i64) -> Session {
+        Session { entries, refresh_token, id_token, generation }
     }
 
     /// Forgets the refresh token (after revoking it).

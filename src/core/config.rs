@@ -83,6 +83,8 @@ pub struct Options {
     pub endpoints: Vec<(String, String)>,
     /// Narrows the ID token algorithms the provider advertises (`idTokenSigningAlgs`).
     pub id_token_signing_algs: Option<Vec<String>>,
+    /// Share one session with the other tabs of this origin (`crossTab`, default true).
+    pub cross_tab: Option<bool>,
 }
 
 /// Validated client configuration.
@@ -106,6 +108,8 @@ pub struct Config {
     pub endpoints: Vec<(String, String)>,
     /// The app's narrowing of the ID token algorithms.
     pub id_token_signing_algs: Option<Vec<String>>,
+    /// Whether tabs share one session.
+    pub cross_tab: bool,
 }
 
 /// Default scope, as in auth0-spa-js.
@@ -162,6 +166,7 @@ impl Config {
             http_timeout_secs: options.http_timeout_in_seconds.unwrap_or(10).max(1),
             endpoints: options.endpoints,
             id_token_signing_algs: options.id_token_signing_algs,
+            cross_tab: options.cross_tab.unwrap_or(true),
         })
     }
 

@@ -19,4 +19,5 @@ pub mod jws;
 pub mod logout;
 pub mod pkce;
 pub mod secret;
+pub mod tabs;
 pub mod token;

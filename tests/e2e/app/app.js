@@ -6,11 +6,16 @@ import config from '/config.js';
 const status = document.getElementById('status');
 window.errorOf = (e) => ({ name: e.name, error: e.error, error_description: e.error_description, message: e.message, isError: e instanceof Error });
 
+// Tests may turn cross-tab sharing off for a tab; sessionStorage survives the login redirect.
+const crossTab = sessionStorage.getItem('test.crossTab') !== '0';
+window.sessionEvents = [];
+
 window.ready = (async () => {
   window.auth = await createAuthClient({
     domain: config.issuer,
     clientId: config.clientId,
     leeway: 0,
+    crossTab,
     ...config.options,
     authorizationParams: {
       redirect_uri: `${location.origin}/callback.html?app=1`,
@@ -18,6 +23,7 @@ window.ready = (async () => {
       scope: `openid profile email ${config.scopes}`,
     },
   });
+  window.auth.addEventListener('sessionchange', (e) => window.sessionEvents.push({ ...e.detail, at: Date.now() }));
   if (location.pathname === '/callback.html') {
     try {
       window.callbackResult = await window.auth.handleRedirectCallback();

@@ -8,10 +8,15 @@
 //!                         → core::id_token::{decode, validate} → session.store
 //! getTokenSilently        session.get ─hit→ token
 //!                               └miss→ single flight per (audience, scope), one lock for all refreshes
+//!                                      → (other tabs: one Web Lock, newest tokens first; see sharing.rs)
 //!                                      → POST refresh_token → process → validate → store (rotation)
 //! ```
 
-use crate::browser::{self, crypto, http, location, storage::TransactionStore};
+mod sharing;
+
+pub use sharing::Change;
+
+use crate::browser::{self, crypto, http, location, storage::TransactionStore, tabs::Tabs};
 use crate::core::authorize::{self, Transaction};
 use crate::core::cache::Session;
 use crate::core::callback::{self, Response};
@@ -80,6 +85,10 @@ struct Inner {
     /// The provider's keys and when they were fetched (ms since the epoch).
     jwks: RefCell<Option<(Rc<Jwks>, f64)>>,
     jwks_fetch: SingleFlight<Result<Rc<Jwks>>>,
+    /// The other tabs of this issuer and client; `None` when sharing is off or unsupported.
+    tabs: RefCell<Option<Rc<Tabs>>>,
+    /// Where `sessionchange` events are dispatched.
+    events: web_sys::EventTarget,
 }
 
 /// A JWK Set is fetched again for an unknown `kid` at most this often (RFC 7517 rotation,
@@ -93,11 +102,13 @@ pub struct AuthClient {
 }
 
 impl AuthClient {
-    /// Validates the options. Makes no request: discovery happens on first use.
+    /// Validates the options and opens the channel to other tabs. Makes no request:
+    /// discovery happens on first use.
     pub fn new(options: Options) -> Result<AuthClient> {
         let config = Config::new(options)?;
         let metadata = discovery::from_options(&config).map(Rc::new);
-        Ok(AuthClient {
+        let events = web_sys::EventTarget::new().map_err(|_| browser::api_error("EventTarget"))?;
+        let client = AuthClient {
             inner: Rc::new(Inner {
                 transactions: TransactionStore::new(&config.client_id),
                 config,
@@ -108,8 +119,19 @@ impl AuthClient {
                 refresh_lock: Lock::default(),
                 jwks: RefCell::new(None),
                 jwks_fetch: SingleFlight::default(),
+                tabs: RefCell::new(None),
+                events,
             }),
-        })
+        };
+        if client.config().cross_tab {
+            client.open_tabs();
+        }
+        Ok(client)
+    }
+
+    /// Where `sessionchange` events are dispatched.
+    pub fn events(&self) -> &web_sys::EventTarget {
+        &self.inner.events
     }
 
     fn config(&self) -> &Config {
@@ -232,9 +254,12 @@ impl AuthClient {
         if front.is_some_and(|f| f.iss != jwt.claims.iss || f.sub != jwt.claims.sub) {
             return Err(Error::new(code::INVALID_ID_TOKEN, "the token endpoint's ID token is for another subject than the front channel's"));
         }
-        let mut session = self.inner.session.borrow_mut();
-        session.clear();
-        session.store(audience.as_deref(), &scope, response, Some((raw, jwt)), now);
+        {
+            let mut session = self.inner.session.borrow_mut();
+            session.clear();
+            session.store(audience.as_deref(), &scope, response, Some((raw, jwt)), now);
+        }
+        self.publish(Change::Login).await;
         Ok(app_state)
     }
 
@@ -338,10 +363,29 @@ impl AuthClient {
         Ok(self.token_result(audience.as_deref(), &scope, false))
     }
 
-    /// One refresh-token grant (RFC 6749 §6), under the lock every refresh takes, so a
-    /// rotated refresh token is never sent twice.
+    /// One refresh-token grant (RFC 6749 §6), under the lock every refresh of this tab
+    /// takes and, with other tabs, under their shared Web Lock too: a rotated refresh token
+    /// is never sent twice, by this tab or any other.
     async fn refresh(&self, audience: Option<&str>, scope: &str, cache_mode: CacheMode) -> Result<()> {
         let _guard = self.inner.refresh_lock.acquire().await;
+        let tabs = self.inner.tabs.borrow().clone();
+        match tabs {
+            None => self.refresh_now(audience, scope, cache_mode).await,
+            Some(tabs) => {
+                let this = self.clone();
+                let (audience, scope) = (audience.map(str::to_owned), scope.to_owned());
+                let shared = tabs.clone();
+                tabs.exclusive(async move {
+                    // Another tab may hold newer tokens than this one: take them first.
+                    this.catch_up(&shared).await;
+                    this.refresh_now(audience.as_deref(), &scope, cache_mode).await
+                })
+                .await?
+            }
+        }
+    }
+
+    async fn refresh_now(&self, audience: Option<&str>, scope: &str, cache_mode: CacheMode) -> Result<()> {
         let config = self.config();
         // Another refresh may have finished while this one waited for the lock.
         if cache_mode != CacheMode::Off && self.inner.session.borrow().get(audience, scope, browser::now(), config.leeway).is_some() {
@@ -366,8 +410,9 @@ impl AuthClient {
         let mut response = match token::process_response(reply.status, &reply.body) {
             Ok(r) => r,
             Err(e) if e.code() == "invalid_grant" => {
-                // The grant is gone (expired, revoked, or a replayed rotation): so is the session.
-                self.inner.session.borrow_mut().clear();
+                // The grant is gone (expired, revoked, or a replayed rotation): so is the
+                // session, in every tab.
+                self.clear();
                 return Err(Error::new(code::LOGIN_REQUIRED, format!("the session has ended: {}", e.description())));
             }
             Err(e) => return Err(e),
@@ -379,11 +424,12 @@ impl AuthClient {
                 // A refresh whose ID token fails (another user, a bad signature) ends the
                 // session: keeping the old tokens would keep trusting a provider answer
                 // that has just been caught lying.
-                self.inner.session.borrow_mut().clear();
+                self.clear();
                 return Err(e);
             }
         };
         self.inner.session.borrow_mut().store(audience, scope, response, id, now);
+        self.publish(Change::Refresh).await;
         Ok(())
     }
 
@@ -429,9 +475,11 @@ impl AuthClient {
         Ok(logout::url(self.config(), &metadata, params, hint.as_deref()))
     }
 
-    /// Forgets the session in memory.
+    /// Forgets the session in memory, here and in every other tab.
     pub fn clear(&self) {
+        let was_authenticated = self.is_authenticated();
         self.inner.session.borrow_mut().clear();
+        self.publish_logout(was_authenticated);
     }
 
     /// Revokes the refresh token at the provider (RFC 7009) and forgets it.
@@ -448,6 +496,7 @@ impl AuthClient {
         let reply = http::post_form(endpoint, &body, self.config().http_timeout_secs).await?;
         token::process_revocation(reply.status, &reply.body)?;
         self.inner.session.borrow_mut().forget_refresh_token();
+        self.publish(Change::Revoke).await;
         Ok(())
     }
 
