@@ -18,8 +18,9 @@ export const API_SCOPES = 'read:timesheets create:timesheets';
  * @param {number} [o.port] 0 picks a free one
  * @param {number} [o.accessTokenTTL] seconds
  * @param {string} [o.clientId]
+ * @param {boolean} [o.webMessage] offer response_mode=web_message (for iframe and popup logins)
  */
-export async function startProvider({ redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test' }) {
+export async function startProvider({ redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test', webMessage = false }) {
   const server = http.createServer();
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${server.address().port}`;
@@ -29,12 +30,22 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     clients: [{
       client_id: clientId,
       token_endpoint_auth_method: 'none',
-      // 'native' allows http://127.0.0.1 redirect URIs with the hybrid flow (OIDC Registration §2).
+      application_type: 'web',
+      redirect_uris: redirectUris,
+      post_logout_redirect_uris: postLogoutRedirectUris,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }, {
+      // The hybrid flow (OIDC Core 3.3) for the front-channel ID token checks. A separate,
+      // 'native' client: oidc-provider allows http://127.0.0.1 redirect URIs with implicit
+      // response types only for native clients (OIDC Registration §2), and native clients
+      // never get prompt=none, so the main client stays 'web'.
+      client_id: `${clientId}-hybrid`,
+      token_endpoint_auth_method: 'none',
       application_type: 'native',
       redirect_uris: redirectUris,
       post_logout_redirect_uris: postLogoutRedirectUris,
       grant_types: ['authorization_code', 'refresh_token', 'implicit'],
-      // The hybrid flow too (OIDC Core 3.3), for the front-channel ID token checks.
       response_types: ['code', 'code id_token'],
     }],
     responseTypes: ['code', 'code id_token'],
@@ -57,6 +68,7 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
+      webMessageResponseMode: { enabled: webMessage, ack: webMessage ? 'individual-draft-01' : undefined },
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,

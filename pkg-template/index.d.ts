@@ -70,6 +70,24 @@ export interface AuthClientOptions {
    * `true`. Without Web Locks or BroadcastChannel the client works as a single tab.
    */
   crossTab?: boolean;
+  /** How long an iframe (`checkSession`) or popup login may take, in seconds. Default 10. */
+  authorizeTimeoutInSeconds?: number;
+  /**
+   * With `useRefreshTokens`, fall back to a silent iframe login when no refresh token is
+   * held (after a reload, say). Default `false`, as in auth0-spa-js.
+   */
+  useRefreshTokensFallback?: boolean;
+}
+
+export interface PopupLoginOptions {
+  authorizationParams?: AuthorizationParams;
+  /** A window the app opened itself, synchronously in its click handler, to dodge popup blockers. */
+  popup?: Window | null;
+}
+
+export interface PopupConfigOptions {
+  /** As in auth0-spa-js: a window the app opened itself. */
+  popup?: Window | null;
 }
 
 /** `detail` of a `sessionchange` event. */
@@ -158,11 +176,13 @@ export interface IdToken extends User {
  * `transaction_expired`, `invalid_transaction`, `invalid_issuer`, `discovery_failed`,
  * `network_error`, `timeout`, `unexpected_status`, `invalid_json`, `invalid_response`,
  * `unsupported_token_type`, `invalid_id_token`, `invalid_jwks`, `missing_refresh_token`,
- * `login_required`, `revocation_not_supported`, `browser_error`.
+ * `login_required`, `revocation_not_supported`, `popup_open`, `cancelled`, `browser_error`.
  * No token, code or verifier ever appears in a message.
  */
 export interface SpaAuthError extends Error {
-  name: 'GenericError' | 'AuthenticationError' | 'TimeoutError' | 'MissingRefreshTokenError' | 'MfaRequiredError';
+  name:
+    | 'GenericError' | 'AuthenticationError' | 'TimeoutError' | 'MissingRefreshTokenError' | 'MfaRequiredError'
+    | 'PopupOpenError' | 'PopupCancelledError' | 'PopupTimeoutError';
   error: string;
   error_description: string;
 }
@@ -172,6 +192,19 @@ export declare class AuthClient {
   constructor(options: AuthClientOptions);
   /** Redirects to the provider's login page. */
   loginWithRedirect<TAppState = any>(options?: RedirectLoginOptions<TAppState>): Promise<void>;
+  /**
+   * Signs in in a popup, keeping the page. Rejects with `PopupOpenError` (blocked),
+   * `PopupCancelledError` (closed by the user, noticed within about a second) or
+   * `PopupTimeoutError` (past `authorizeTimeoutInSeconds`).
+   */
+  loginWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<void>;
+  /**
+   * Restores the provider's session silently in a hidden iframe (`prompt=none`). With no
+   * session there (`login_required`, `consent_required`, `interaction_required`, or
+   * third-party cookies blocked) it resolves and the client stays signed out. Never waits
+   * past `authorizeTimeoutInSeconds`; the iframe is always removed.
+   */
+  checkSession(options?: { authorizationParams?: AuthorizationParams }): Promise<void>;
   /**
    * Finishes a login on the redirect page: checks state and `iss`, exchanges the
    * code, validates the ID token, and cleans `code`, `state`, `iss`, `session_state`,

@@ -4,6 +4,7 @@
 //! Options are read with `Reflect.get` rather than serde-wasm-bindgen, which
 //! keeps serde's error paths and float formatting out of the wasm.
 
+use crate::browser::frames::{self, Surface};
 use crate::browser::location;
 use crate::client::{AuthClient, CacheMode, TokenRequest, TokenResult};
 use crate::core::config::{AuthorizeParams, Options};
@@ -130,6 +131,8 @@ fn options(js: &JsValue) -> Result<Options, Error> {
         endpoints,
         id_token_signing_algs: string_list(js, "idTokenSigningAlgs")?,
         cross_tab: opt_bool(js, "crossTab")?,
+        authorize_timeout_in_seconds: opt_seconds(js, "authorizeTimeoutInSeconds")?,
+        use_refresh_tokens_fallback: opt_bool(js, "useRefreshTokensFallback")?,
     })
 }
 
@@ -205,6 +208,10 @@ impl JsAuthClient {
     /// Creates a client and, when other tabs of this origin hold a session, takes it
     /// (waiting at most 200 ms, and only when some tab holds one). `createAuthClient` calls this.
     pub fn create(options_js: JsValue) -> Promise {
+        // In a silent-login iframe or a login popup, this page only hands the answer back.
+        if let Ok(href) = location::href() {
+            frames::hand_off(&href);
+        }
         let made = JsAuthClient::new(options_js);
         let task: Task = Box::pin(async move {
             let client = made?;
@@ -263,6 +270,12 @@ impl JsAuthClient {
         if let Some(seen) = self.callbacks.borrow().iter().find(|c| c.url == url || c.cleaned.as_deref() == Some(url.as_str())) {
             return seen.promise.clone();
         }
+        // The answer to an iframe or popup login goes back to the page that started it.
+        if frames::hand_off(&url) {
+            let result = Object::new();
+            let _ = Reflect::set(&result, &"appState".into(), &JsValue::UNDEFINED);
+            return Promise::resolve(&JsValue::from(result));
+        }
         // The synchronous half claims the transaction before anything is awaited.
         let before = location::href().ok();
         let claimed = self.client.claim_callback(&url);
@@ -282,6 +295,31 @@ impl JsAuthClient {
         });
         self.callbacks.borrow_mut().push(HandledCallback { url, cleaned, promise: p.clone() });
         p
+    }
+
+    /// Restores the provider's session silently in a hidden iframe (`prompt=none`).
+    /// Without one there, resolves and the client stays signed out.
+    #[wasm_bindgen(js_name = checkSession)]
+    pub fn check_session(&self, options_js: JsValue) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let params = authorize_params(&get(&options_js, "authorizationParams"))?;
+            client.check_session(&params).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Signs in in a popup, keeping the page. `popup` (in `options` or, as auth0-spa-js
+    /// has it, in `config`) is a window the app opened itself in its click handler.
+    #[wasm_bindgen(js_name = loginWithPopup)]
+    pub fn login_with_popup(&self, options_js: JsValue, config_js: JsValue) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let params = authorize_params(&get(&options_js, "authorizationParams"))?;
+            let popup = [get(&options_js, "popup"), get(&config_js, "popup")].into_iter().find(is_set).map(|p| p.unchecked_into::<web_sys::Window>());
+            client.login_in(Surface::Popup(popup), &params, None).await?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Whether a user is signed in. Resolves a boolean.

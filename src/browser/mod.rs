@@ -4,6 +4,7 @@
 //! [`Error`]: crate::core::error::Error
 
 pub mod crypto;
+pub mod frames;
 pub mod http;
 pub mod location;
 pub mod storage;

@@ -16,11 +16,12 @@ mod sharing;
 
 pub use sharing::Change;
 
+use crate::browser::frames::{self, Answer, Surface};
 use crate::browser::{self, crypto, http, location, storage::TransactionStore, tabs::Tabs};
-use crate::core::authorize::{self, Transaction};
+use crate::core::authorize::{self, Mode, Transaction};
 use crate::core::cache::Session;
 use crate::core::callback::{self, Response};
-use crate::core::config::{AuthorizeParams, Config, Options};
+use crate::core::config::{self, AuthorizeParams, Config, Options};
 use crate::core::discovery::{self, Metadata};
 use crate::core::error::{code, Error, Result};
 use crate::core::id_token::{self, Expectations, Jwt};
@@ -164,6 +165,38 @@ impl AuthClient {
         let (url, tx) = authorize::request(self.config(), &metadata, params, crypto::randomness()?, pkce, app_state, now)?;
         self.inner.transactions.put(&tx, now)?;
         Ok(url)
+    }
+
+    /// A login answered in a hidden iframe (`prompt=none`) or a popup: the transaction
+    /// stays in this page's memory, the answer comes back by `web_message` or from the
+    /// callback page, and the rest is [`AuthClient::finish_callback`], exactly as for a
+    /// redirect. Returns the app state.
+    pub async fn login_in(&self, surface: Surface, params: &AuthorizeParams, app_state: Option<String>) -> Result<Option<String>> {
+        let metadata = self.metadata().await?;
+        let mode = if matches!(surface, Surface::Frame) { Mode::Silent } else { Mode::Popup };
+        let pkce = crypto::pkce().await?;
+        let (url, tx) = authorize::request_in(mode, self.config(), &metadata, params, crypto::randomness()?, pkce, app_state, browser::now())?;
+        let origin = config::origin_of(&metadata.authorization_endpoint).unwrap_or_default();
+        let answer = frames::authorize(surface, &url, &origin, &tx.state, self.config().authorize_timeout_secs).await?;
+        let response = match answer {
+            Answer::Url(u) => callback::parse(&u)?,
+            Answer::Pairs(p) => callback::from_pairs(&p)?,
+        };
+        match response {
+            Response::Error { error, description, .. } => Err(callback::provider_error(&error, description.as_deref())),
+            Response::Code { state, .. } if state != tx.state => Err(Error::new(code::STATE_MISMATCH, "the answer belongs to another login")),
+            Response::Code { code, iss, id_token, .. } => self.finish_callback(ClaimedCallback { tx, code, iss, id_token }).await,
+        }
+    }
+
+    /// Restores a session from the provider's own, silently, in a hidden iframe. No session
+    /// there (`login_required`, `consent_required`, `interaction_required`) leaves this
+    /// client signed out without an error.
+    pub async fn check_session(&self, params: &AuthorizeParams) -> Result<()> {
+        match self.login_in(Surface::Frame, params, None).await {
+            Err(e) if callback::is_no_session(e.code()) => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
 
     /// The synchronous half of the callback: parse the URL, claim the transaction
@@ -391,12 +424,19 @@ impl AuthClient {
         if cache_mode != CacheMode::Off && self.inner.session.borrow().get(audience, scope, browser::now(), config.leeway).is_some() {
             return Ok(());
         }
-        let refresh_token = self.inner.session.borrow().refresh_token().cloned().ok_or_else(|| {
-            Error::new(
+        let refresh_token = self.inner.session.borrow().refresh_token().cloned();
+        let Some(refresh_token) = refresh_token else {
+            // As auth0-spa-js: without refresh tokens, or with the fallback on, a silent
+            // iframe login renews instead (after a reload, say).
+            if config.use_refresh_tokens_fallback || !config.use_refresh_tokens {
+                let params = AuthorizeParams { audience: audience.map(str::to_owned), scope: Some(scope.to_owned()), ..Default::default() };
+                return self.login_in(Surface::Frame, &params, None).await.map(|_| ());
+            }
+            return Err(Error::new(
                 code::MISSING_REFRESH_TOKEN,
                 format!("Missing Refresh Token (audience: '{}', scope: '{scope}')", audience.unwrap_or("default")),
-            )
-        })?;
+            ));
+        };
         let metadata = self.metadata().await?;
         // RFC 6749 §6: without `scope` the grant's original scope applies, so it is sent only
         // for a narrower or different request, and never with `offline_access`, which

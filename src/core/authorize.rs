@@ -5,6 +5,7 @@
 //! [OIDC Core 3.1.2.1]: https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
 
 use super::base64url;
+use super::callback::HANDOFF_STATE_PREFIX;
 use super::config::{check_redirect_uri, AuthorizeParams, Config};
 use super::discovery::Metadata;
 use super::error::{code, Error, Result};
@@ -15,6 +16,17 @@ use super::pkce::{CodeVerifier, Pkce};
 /// How long a started login may take before its transaction is refused: 30 minutes,
 /// long enough for a sign-up with e-mail verification, short enough to bound replay.
 pub const TRANSACTION_TTL_SECS: i64 = 30 * 60;
+
+/// Where the authorization response will arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The page navigates to the provider and back.
+    Redirect,
+    /// A hidden iframe, without any interaction (`prompt=none`, OIDC Core 3.1.2.1).
+    Silent,
+    /// A popup window.
+    Popup,
+}
 
 /// Fresh randomness for one authorization request, drawn by the caller
 /// (the browser's `crypto.getRandomValues`; fixed bytes in tests).
@@ -64,8 +76,38 @@ pub fn request(
     app_state: Option<String>,
     now: i64,
 ) -> Result<(String, Transaction)> {
+    request_in(Mode::Redirect, config, metadata, params, random, pkce, app_state, now)
+}
+
+/// [`request`] for any [`Mode`]. Silent and popup logins get a `state` with
+/// [`HANDOFF_STATE_PREFIX`], and `response_mode=web_message` where the provider offers it
+/// (else the answer comes back to `redirect_uri` in the frame, which hands it over); a
+/// silent one gets `prompt=none`.
+#[allow(clippy::too_many_arguments)]
+pub fn request_in(
+    mode: Mode,
+    config: &Config,
+    metadata: &Metadata,
+    params: &AuthorizeParams,
+    random: Randomness,
+    pkce: Pkce,
+    app_state: Option<String>,
+    now: i64,
+) -> Result<(String, Transaction)> {
     params.check()?;
-    let params = config.authorization_params.merged(params);
+    let mut params = config.authorization_params.merged(params);
+    if mode != Mode::Redirect {
+        let set = |params: &mut AuthorizeParams, k: &str, v: &str| {
+            params.extra.retain(|(n, _)| n != k);
+            params.extra.push((k.to_owned(), v.to_owned()));
+        };
+        if metadata.web_message {
+            set(&mut params, "response_mode", "web_message");
+        }
+        if mode == Mode::Silent {
+            set(&mut params, "prompt", "none");
+        }
+    }
     let redirect_uri = params
         .redirect_uri
         .clone()
@@ -74,7 +116,10 @@ pub fn request(
     let scope = config.effective_scope(params.scope.as_deref());
     let Pkce { verifier, challenge } = pkce;
     let tx = Transaction {
-        state: base64url::encode(&random.state),
+        state: match mode {
+            Mode::Redirect => base64url::encode(&random.state),
+            _ => format!("{HANDOFF_STATE_PREFIX}{}", base64url::encode(&random.state)),
+        },
         nonce: base64url::encode(&random.nonce),
         redirect_uri,
         audience: params.audience.clone(),
@@ -178,6 +223,7 @@ mod tests {
             jwks_uri: None,
             iss_parameter_supported: false,
             id_token_signing_algs: None,
+            web_message: false,
         };
         (config, meta)
     }
@@ -227,6 +273,20 @@ mod tests {
         assert!(url.contains("response_type=code%20id_token"));
         assert_eq!(tx.response_type, "code id_token");
         assert_ne!(tx.state, tx.nonce);
+    }
+
+    #[test]
+    fn silent_and_popup_requests() {
+        let (config, mut meta) = setup();
+        let params = AuthorizeParams { extra: vec![("prompt".into(), "login".into())], ..Default::default() };
+        let (url, tx) = request_in(Mode::Silent, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
+        assert!(tx.state.starts_with(HANDOFF_STATE_PREFIX));
+        assert!(url.contains("&prompt=none") && !url.contains("prompt=login") && !url.contains("response_mode"), "{url}");
+        meta.web_message = true;
+        let (url, _) = request_in(Mode::Popup, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
+        assert!(url.contains("prompt=login") && url.contains("response_mode=web_message"), "{url}");
+        let (_, tx) = request(&config, &meta, &params, random(), pkce(), None, 0).unwrap();
+        assert!(!tx.state.starts_with(HANDOFF_STATE_PREFIX));
     }
 
     #[test]

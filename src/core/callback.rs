@@ -78,6 +78,13 @@ pub fn parse(url: &str) -> Result<Response> {
         }
         from_fragment
     };
+    from_pairs(&pairs)
+}
+
+/// Reads an authorization response from its parameters, wherever they came from: a
+/// callback URL, or a `web_message` response object (OAuth 2.0 Web Message Response Mode).
+pub fn from_pairs(pairs: &[(String, String)]) -> Result<Response> {
+    let invalid = |why: &str| Error::new(code::INVALID_CALLBACK, why.to_owned());
     let one = |name: &str| -> Result<Option<String>> {
         let mut found = pairs.iter().filter(|(k, _)| k == name);
         let first = found.next().map(|(_, v)| v.clone());
@@ -97,6 +104,22 @@ pub fn parse(url: &str) -> Result<Response> {
     };
     let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has a code but no state"))?;
     Ok(Response::Code { code: AuthorizationCode::new(code), state, iss, id_token })
+}
+
+/// The prefix of `state` for logins answered in an iframe or a popup. Their transaction
+/// lives only in the memory of the page that started them; a callback page that sees this
+/// prefix hands the URL to that page instead of exchanging the code itself.
+pub const HANDOFF_STATE_PREFIX: &str = "h.";
+
+/// Whether a callback URL answers a login started in an iframe or a popup.
+pub fn is_handoff(url: &str) -> bool {
+    states(url).iter().any(|s| s.starts_with(HANDOFF_STATE_PREFIX))
+}
+
+/// Errors of a silent login that only mean "no session at the provider" (OIDC Core
+/// 3.1.2.6): `checkSession` resolves signed out on them rather than throwing.
+pub fn is_no_session(error: &str) -> bool {
+    matches!(error, "login_required" | "consent_required" | "interaction_required" | "account_selection_required")
 }
 
 /// Every `state` value a callback URL carries, whatever else is wrong with it, so that a
@@ -236,6 +259,18 @@ mod tests {
         assert_eq!(states("https://app/cb?x=1#code=c&state=a%20b"), ["a b"]);
         assert_eq!(states(&format!("https://app/cb?code=c&state=s&pad={}", "x".repeat(MAX_CALLBACK_URL_LEN))), ["s"]);
         assert!(states("https://app/cb?mystate=1&state=").is_empty());
+    }
+
+    #[test]
+    fn web_message_responses_and_handoffs() {
+        let pairs = vec![("code".to_owned(), "c".to_owned()), ("state".to_owned(), "h.s".to_owned())];
+        assert!(matches!(from_pairs(&pairs).unwrap(), Response::Code { ref state, .. } if state == "h.s"));
+        let err = vec![("error".to_owned(), "login_required".to_owned()), ("state".to_owned(), "h.s".to_owned())];
+        assert!(matches!(from_pairs(&err).unwrap(), Response::Error { ref error, .. } if is_no_session(error)));
+        assert!(!is_no_session("access_denied"));
+        assert!(is_handoff("https://app/cb?code=c&state=h.abc"));
+        assert!(!is_handoff("https://app/cb?code=c&state=abc"));
+        assert!(!is_handoff("https://app/?x=h.abc"));
     }
 
     #[test]

@@ -85,6 +85,10 @@ pub struct Options {
     pub id_token_signing_algs: Option<Vec<String>>,
     /// Share one session with the other tabs of this origin (`crossTab`, default true).
     pub cross_tab: Option<bool>,
+    /// How long an iframe or popup login may take, seconds (`authorizeTimeoutInSeconds`, default 10).
+    pub authorize_timeout_in_seconds: Option<u32>,
+    /// Fall back to a silent iframe login when no refresh token is held (`useRefreshTokensFallback`).
+    pub use_refresh_tokens_fallback: Option<bool>,
 }
 
 /// Validated client configuration.
@@ -110,6 +114,10 @@ pub struct Config {
     pub id_token_signing_algs: Option<Vec<String>>,
     /// Whether tabs share one session.
     pub cross_tab: bool,
+    /// Iframe and popup login timeout, seconds.
+    pub authorize_timeout_secs: u32,
+    /// Whether a missing refresh token falls back to a silent iframe login.
+    pub use_refresh_tokens_fallback: bool,
 }
 
 /// Default scope, as in auth0-spa-js.
@@ -167,6 +175,8 @@ impl Config {
             endpoints: options.endpoints,
             id_token_signing_algs: options.id_token_signing_algs,
             cross_tab: options.cross_tab.unwrap_or(true),
+            authorize_timeout_secs: options.authorize_timeout_in_seconds.unwrap_or(10).max(1),
+            use_refresh_tokens_fallback: options.use_refresh_tokens_fallback.unwrap_or(false),
         })
     }
 
@@ -187,6 +197,19 @@ impl Config {
         }
         out.join(" ")
     }
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute URL, as `MessageEvent.origin` spells it.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let default_port = match scheme {
+        "https" => ":443",
+        "http" => ":80",
+        _ => "",
+    };
+    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+    Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
 }
 
 /// The host of an absolute URL, or `None` if it is not one.
@@ -300,6 +323,14 @@ mod tests {
         for ok in ["http://localhost:3000", "http://127.0.0.1", "http://[::1]:8080/x"] {
             Config::new(opts(ok)).unwrap();
         }
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin_of("https://Tenant.Auth0.com/authorize?x=1").as_deref(), Some("https://tenant.auth0.com"));
+        assert_eq!(origin_of("http://127.0.0.1:4000/auth").as_deref(), Some("http://127.0.0.1:4000"));
+        assert_eq!(origin_of("https://a.com:443/x").as_deref(), Some("https://a.com"));
+        assert_eq!(origin_of("nope"), None);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Metadata {
     pub iss_parameter_supported: bool,
     /// `id_token_signing_alg_values_supported`
     pub id_token_signing_algs: Option<Vec<String>>,
+    /// `response_modes_supported` lists `web_message` (OAuth 2.0 Web Message Response Mode).
+    pub web_message: bool,
 }
 
 /// Where the metadata document lives (OIDC Discovery §4.1).
@@ -45,6 +47,7 @@ pub fn from_options(config: &Config) -> Option<Metadata> {
         jwks_uri: get("jwks_uri"),
         iss_parameter_supported: false,
         id_token_signing_algs: None,
+        web_message: false,
     })
 }
 
@@ -96,6 +99,10 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
                     .ok_or_else(|| fail("id_token_signing_alg_values_supported is not a list of strings".into()))?,
             ),
         },
+        web_message: doc
+            .get("response_modes_supported")
+            .and_then(|v| v.as_array())
+            .is_some_and(|modes| modes.iter().any(|m| m.as_str() == Some("web_message"))),
         issuer,
     })
 }
@@ -122,6 +129,9 @@ mod tests {
         assert_eq!(m.end_session_endpoint, None);
         assert!(m.iss_parameter_supported);
         assert_eq!(m.id_token_signing_algs, None);
+        assert!(!m.web_message);
+        let wm = body.replace("\"jwks_uri\"", "\"response_modes_supported\":[\"query\",\"web_message\"],\"jwks_uri\"");
+        assert!(process(&c, 200, &wm).unwrap().web_message);
         let with_algs = body.replace("\"jwks_uri\"", "\"id_token_signing_alg_values_supported\":[\"RS256\",\"ES256\"],\"jwks_uri\"");
         assert_eq!(process(&c, 200, &with_algs).unwrap().id_token_signing_algs.unwrap(), ["RS256", "ES256"]);
         let bad_algs = body.replace("\"jwks_uri\"", "\"id_token_signing_alg_values_supported\":\"RS256\",\"jwks_uri\"");

@@ -24,6 +24,12 @@ pub enum Kind {
     MissingRefreshToken,
     /// `MfaRequiredError`: the token endpoint answered `mfa_required`.
     MfaRequired,
+    /// `PopupOpenError`: the browser blocked the popup.
+    PopupOpen,
+    /// `PopupCancelledError`: the user closed the popup.
+    PopupCancelled,
+    /// `PopupTimeoutError`: the popup login ran past `authorizeTimeoutInSeconds`.
+    PopupTimeout,
 }
 
 impl Kind {
@@ -35,6 +41,9 @@ impl Kind {
             Kind::Timeout => "TimeoutError",
             Kind::MissingRefreshToken => "MissingRefreshTokenError",
             Kind::MfaRequired => "MfaRequiredError",
+            Kind::PopupOpen => "PopupOpenError",
+            Kind::PopupCancelled => "PopupCancelledError",
+            Kind::PopupTimeout => "PopupTimeoutError",
         }
     }
 }
@@ -82,6 +91,10 @@ pub mod code {
     pub const LOGIN_REQUIRED: &str = "login_required";
     /// `revokeRefreshToken` was called and the provider has no revocation endpoint.
     pub const REVOCATION_UNSUPPORTED: &str = "revocation_not_supported";
+    /// The popup could not be opened (a popup blocker).
+    pub const POPUP_OPEN: &str = "popup_open";
+    /// The user closed the popup before the login finished.
+    pub const CANCELLED: &str = "cancelled";
     /// A browser API the SDK needs is missing or failed (storage, crypto, history).
     pub const BROWSER_ERROR: &str = "browser_error";
 }
@@ -95,6 +108,11 @@ pub struct Error {
 }
 
 impl Error {
+    /// An error of a given JS class, with one of the stable [`code`]s.
+    pub fn of_kind(kind: Kind, code: &'static str, description: impl Into<String>) -> Self {
+        Error { kind, code: Cow::Borrowed(code), description: description.into() }
+    }
+
     /// A `GenericError` with one of the stable [`code`]s.
     pub fn new(code: &'static str, description: impl Into<String>) -> Self {
         let kind = match code {

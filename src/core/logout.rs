@@ -57,6 +57,7 @@ mod tests {
             jwks_uri: None,
             iss_parameter_supported: false,
             id_token_signing_algs: None,
+            web_message: false,
         };
         let p = LogoutParams { return_to: Some("https://app/?x=1".into()), federated: true };
         assert_eq!(url(&config, &meta, &p, Some("h")), "https://t.auth0.com/v2/logout?client_id=c&returnTo=https%3A%2F%2Fapp%2F%3Fx%3D1&federated");

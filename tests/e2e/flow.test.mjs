@@ -312,6 +312,7 @@ test('revokeRefreshToken revokes at the provider and forgets the token', async (
 
 test('the hybrid flow: the front-channel ID token is verified and bound to the code by c_hash', async () => {
   const page = await newPage();
+  await page.context().addInitScript(() => sessionStorage.setItem('test.clientId', 'spa-test-hybrid'));
   let callbackUrl;
   page.on('framenavigated', (f) => { if (!callbackUrl && f.url().includes('id_token=')) callbackUrl = f.url(); });
   const since = world.provider.log.length;

@@ -20,27 +20,36 @@ export function chromiumPath() {
   return process.env.CHROMIUM ?? execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
 }
 
-export async function launchChromium(extraArgs = []) {
-  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...extraArgs] });
+export async function launchChromium(extraArgs = [], { popupBlocking = false } = {}) {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    // Playwright turns the popup blocker off by default; the popup tests want it on.
+    ignoreDefaultArgs: popupBlocking ? ['--disable-popup-blocking'] : [],
+  });
 }
 
 const APP_DIR = path.join(ROOT, 'tests/e2e/app');
 
 /** Serves the test page (also as /callback.html, as most SPAs do), pkg/ and `routes`;
  * `config()` is read per request, so it may name a provider started afterwards. */
-export async function startApp(config, routes = {}) {
-  return startStatic({
+export async function startApp(config, routes = {}, host = '127.0.0.1', callbackHeaders = {}) {
+  const app = await startStatic({
     mounts: { '/pkg/': path.join(ROOT, 'pkg'), '/': APP_DIR },
     routes: {
-      '/callback.html': async (_req, res) => send(res, 200, 'text/html', await fs.readFile(path.join(APP_DIR, 'index.html'))),
+      '/callback.html': async (_req, res) => send(res, 200, 'text/html', await fs.readFile(path.join(APP_DIR, 'index.html')), callbackHeaders),
       '/config.js': (_req, res) => send(res, 200, 'text/javascript', `export default ${JSON.stringify(config())};`),
       ...routes,
     },
   });
+  // `localhost` is another site than 127.0.0.1 for the browser: a cross-site provider.
+  return { ...app, origin: app.origin.replace('127.0.0.1', host) };
 }
 
 /** Starts the provider, the app server (test page + pkg/ + API) and Chromium. */
-export async function startWorld({ accessTokenTTL = 3 } = {}) {
+export async function startWorld({
+  accessTokenTTL = 3, webMessage = false, appHost = '127.0.0.1', chromiumArgs = [], popupBlocking = false, callbackHeaders = {},
+} = {}) {
   // The app's port must be known before the provider registers its redirect URIs,
   // so the app server starts first and learns the issuer through a late-bound route.
   let provider;
@@ -58,13 +67,14 @@ export async function startWorld({ accessTokenTTL = 3 } = {}) {
       denied.add(body);
       send(res, 204, 'text/plain', '');
     },
-  });
+  }, appHost, callbackHeaders);
   provider = await startProvider({
     redirectUris: [`${app.origin}/callback.html?app=1`],
     postLogoutRedirectUris: [`${app.origin}/`],
     accessTokenTTL,
+    webMessage,
   });
-  const browser = await launchChromium();
+  const browser = await launchChromium(chromiumArgs, { popupBlocking });
   return {
     app, provider, browser,
     async close() {

@@ -13,7 +13,7 @@ window.sessionEvents = [];
 window.ready = (async () => {
   window.auth = await createAuthClient({
     domain: config.issuer,
-    clientId: config.clientId,
+    clientId: sessionStorage.getItem('test.clientId') ?? config.clientId,
     leeway: 0,
     crossTab,
     ...config.options,
@@ -23,6 +23,14 @@ window.ready = (async () => {
       scope: `openid profile email ${config.scopes}`,
     },
   });
+  // Popups opened from a click, as an app does (a user gesture, so blockers allow it).
+  document.getElementById('popup-login').onclick = () => {
+    window.popupResult = window.auth.loginWithPopup().then(() => 'ok', window.errorOf);
+  };
+  document.getElementById('own-popup-login').onclick = () => {
+    const popup = window.open('', 'app-popup', 'popup,width=480,height=680');
+    window.popupResult = window.auth.loginWithPopup({}, { popup }).then(() => 'ok', window.errorOf);
+  };
   window.auth.addEventListener('sessionchange', (e) => window.sessionEvents.push({ ...e.detail, at: Date.now() }));
   if (location.pathname === '/callback.html') {
     try {

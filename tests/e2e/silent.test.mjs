@@ -1,0 +1,216 @@
+// Sessions that survive a reload and logins that keep the page: checkSession in a hidden
+// iframe (web_message, and the redirect fallback), loginWithPopup, and a cross-site provider
+// whose cookies the browser withholds. Against oidc-provider, counted at the provider.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorld, openApp, login } from '../support/harness.mjs';
+
+const count = (world, path, grant, since) => world.provider.count(path, grant, since);
+
+async function reloadAndCheck(world, { user }) {
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  await login(page, world.app.origin, { user });
+  await openApp(page, world.app.origin); // a reload: memory is gone, no other tab
+  assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
+  const since = world.provider.log.length;
+  const started = Date.now();
+  const outcome = await page.evaluate(() => auth.checkSession().then(() => null, errorOf));
+  const ms = Date.now() - started;
+  const frames = await page.evaluate(() => document.querySelectorAll('iframe').length);
+  return { context, page, since, outcome, ms, frames };
+}
+
+for (const webMessage of [true, false]) {
+  describe(`checkSession with ${webMessage ? 'web_message' : 'the redirect fallback'}`, () => {
+    let world;
+    before(async () => { world = await startWorld({ webMessage, accessTokenTTL: 60 }); });
+    after(async () => { await world?.close(); });
+
+    test('after a reload, checkSession restores the session: one authorization request, one code exchange', async () => {
+      const { context, page, since, outcome, frames } = await reloadAndCheck(world, { user: `reload-${webMessage}` });
+      assert.equal(outcome, null);
+      assert.equal(await page.evaluate(() => auth.isAuthenticated()), true);
+      assert.equal((await page.evaluate(() => auth.getUser())).sub, `reload-${webMessage}`);
+      assert.equal(count(world, '/auth', undefined, since), 1);
+      assert.equal(count(world, '/token', 'authorization_code', since), 1);
+      assert.equal(frames, 0, 'the iframe is removed');
+      assert.equal(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')).length), 0, 'no transaction is stored for a silent login');
+      await context.close();
+    });
+
+    test('with no provider session, checkSession resolves signed out, fast, without an exception', async () => {
+      const context = await world.browser.newContext();
+      const page = await context.newPage();
+      await openApp(page, world.app.origin);
+      const started = Date.now();
+      const outcome = await page.evaluate(() => auth.checkSession().then(() => null, errorOf));
+      const ms = Date.now() - started;
+      assert.equal(outcome, null);
+      assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
+      assert.ok(ms < 5000, `${ms} ms`);
+      assert.equal(await page.evaluate(() => document.querySelectorAll('iframe').length), 0);
+      console.log(`# no session (${webMessage ? 'web_message' : 'redirect fallback'}): checkSession resolved in ${ms} ms`);
+      await context.close();
+    });
+
+    test('getTokenSilently falls back to the iframe once when no refresh token is held', async () => {
+      const context = await world.browser.newContext();
+      const page = await context.newPage();
+      await login(page, world.app.origin, { user: `fallback-${webMessage}` });
+      await page.evaluate(() => window.ready);
+      const token = await page.evaluate(async () => {
+        const { createAuthClient } = await import('/pkg/index.js');
+        const config = (await import('/config.js')).default;
+        window.fresh = await createAuthClient({
+          domain: config.issuer, clientId: config.clientId, crossTab: false, useRefreshTokensFallback: true,
+          authorizationParams: { redirect_uri: `${location.origin}/callback.html?app=1`, audience: config.audience, scope: `openid profile email ${config.scopes}` },
+        });
+        return window.fresh.getTokenSilently();
+      });
+      assert.equal(typeof token, 'string');
+      assert.equal(await page.evaluate(() => fresh.isAuthenticated()), true);
+      await context.close();
+    });
+  });
+}
+
+describe('a cross-site provider with third-party cookies blocked', () => {
+  let world;
+  before(async () => {
+    world = await startWorld({ webMessage: true, appHost: 'localhost', chromiumArgs: ['--test-third-party-cookie-phaseout'] });
+  });
+  after(async () => { await world?.close(); });
+
+  test('checkSession ends in a clean login_required, fast, not a hang', async () => {
+    const { context, page, outcome, ms, frames } = await reloadAndCheck(world, { user: 'third-party' });
+    assert.equal(outcome, null, 'login_required resolves signed out');
+    assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
+    assert.ok(ms < 3000, `${ms} ms`);
+    assert.equal(frames, 0);
+    console.log(`# third-party cookies blocked: login_required after ${ms} ms`);
+    // Asked directly, the reason is visible.
+    const err = await page.evaluate(() => auth.getTokenSilently({ cacheMode: 'off' }).then(() => null, errorOf));
+    assert.equal(err.error, 'missing_refresh_token');
+    await context.close();
+  });
+});
+
+describe('loginWithPopup', () => {
+  let world;
+  before(async () => { world = await startWorld({ webMessage: true, popupBlocking: true, accessTokenTTL: 60 }); });
+  after(async () => { await world?.close(); });
+
+  async function fillPopup(popup, user) {
+    await popup.waitForURL(/\/interaction\//);
+    await popup.fill('input[name=login]', user);
+    await popup.fill('input[name=password]', 'any password');
+    await popup.click('button[type=submit]');
+    await popup.waitForURL(/\/interaction\//);
+    await popup.click('button[type=submit]');
+  }
+
+  test('a popup login succeeds and keeps the page', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
+    await fillPopup(popup, 'popper');
+    assert.equal(await page.evaluate(() => window.popupResult), 'ok');
+    assert.equal((await page.evaluate(() => auth.getUser())).sub, 'popper');
+    assert.equal(new URL(page.url()).pathname, '/', 'the page stayed');
+    await context.close();
+  });
+
+  test('a popup the app opened itself works too, with the callback page handing the answer back', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#own-popup-login')]);
+    await fillPopup(popup, 'own-popper');
+    assert.equal(await page.evaluate(() => window.popupResult), 'ok');
+    assert.equal((await page.evaluate(() => auth.getUser())).sub, 'own-popper');
+    await context.close();
+  });
+
+  test('closing the popup rejects with PopupCancelledError within about a second', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
+    await popup.waitForURL(/\/interaction\//);
+    const closedAt = Date.now();
+    await popup.close();
+    const err = await page.evaluate(() => window.popupResult);
+    const ms = Date.now() - closedAt;
+    assert.deepEqual([err.name, err.error], ['PopupCancelledError', 'cancelled']);
+    assert.ok(ms < 2500, `${ms} ms`);
+    console.log(`# popup closed: PopupCancelledError after ${ms} ms`);
+    await context.close();
+  });
+
+  test('a blocked popup rejects with PopupOpenError', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await openApp(page, world.app.origin);
+    // The first window.open uses up the page's user activation, so the SDK's own
+    // window.open after its awaits has none: the popup blocker refuses it.
+    const err = await page.evaluate(() => { window.open('about:blank'); return auth.loginWithPopup().then(() => null, errorOf); });
+    assert.deepEqual([err.name, err.error], ['PopupOpenError', 'popup_open']);
+    await context.close();
+  });
+});
+
+describe('loginWithPopup when COOP cuts window.opener', () => {
+  let world;
+  before(async () => {
+    world = await startWorld({ webMessage: false, popupBlocking: true, accessTokenTTL: 60, callbackHeaders: { 'Cross-Origin-Opener-Policy': 'same-origin' } });
+  });
+  after(async () => { await world?.close(); });
+
+  test('the callback page hands the answer over a BroadcastChannel', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
+    await popup.waitForURL(/\/interaction\//);
+    await popup.fill('input[name=login]', 'coop');
+    await popup.fill('input[name=password]', 'any password');
+    await popup.click('button[type=submit]');
+    await popup.waitForURL(/\/interaction\//);
+    await popup.click('button[type=submit]');
+    assert.equal(await page.evaluate(() => window.popupResult), 'ok');
+    assert.equal((await page.evaluate(() => auth.getUser())).sub, 'coop');
+    await context.close();
+  });
+});
+
+describe('message security', () => {
+  let world;
+  before(async () => { world = await startWorld({ webMessage: true, accessTokenTTL: 60 }); });
+  after(async () => { await world?.close(); });
+
+  test('messages from a foreign origin or with a wrong state are ignored', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await login(page, world.app.origin, { user: 'guarded' });
+    await openApp(page, world.app.origin);
+    const since = world.provider.log.length;
+    const outcome = await page.evaluate(async () => {
+      const errors = [];
+      window.addEventListener('error', (e) => errors.push(String(e.message)));
+      const pending = auth.checkSession().then(() => 'ok', errorOf);
+      // Forged answers, before the real one: wrong origin (this page is not the provider),
+      // and this origin's hand-off shape with a state no login has.
+      window.postMessage({ type: 'authorization_response', response: { code: 'forged', state: 'h.forged' } }, '*');
+      window.postMessage({ type: 'spa-auth:handoff', url: `${location.origin}/callback.html?code=forged&state=h.forged` }, location.origin);
+      new BroadcastChannel('spa-auth:handoff').postMessage({ type: 'spa-auth:handoff', url: `${location.origin}/callback.html?code=forged&state=h.forged` });
+      window.postMessage('not even an object', '*');
+      return { result: await pending, errors };
+    });
+    assert.deepEqual(outcome, { result: 'ok', errors: [] });
+    assert.equal((await page.evaluate(() => auth.getUser())).sub, 'guarded');
+    assert.equal(count(world, '/token', 'authorization_code', since), 1, 'only the real code was exchanged');
+    await context.close();
+  });
+});
