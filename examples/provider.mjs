@@ -6,6 +6,7 @@
 // - profile claims in the ID token; RP-initiated logout; revocation.
 // Every request is logged, so tests count requests at the provider, not in the page.
 import http from 'node:http';
+import https from 'node:https';
 import Provider from 'oidc-provider';
 
 export const API_AUDIENCE = 'https://api.timesheets.test';
@@ -19,12 +20,15 @@ export const API_SCOPES = 'read:timesheets create:timesheets';
  * @param {number} [o.accessTokenTTL] seconds
  * @param {string} [o.clientId]
  * @param {boolean} [o.webMessage] offer response_mode=web_message (for iframe and popup logins)
+ * @param {object} [o.routes] endpoint paths, e.g. Auth0's for SDKs that do not read discovery
+ * @param {{key: Buffer, cert: Buffer}} [o.tls] serve https (for SDKs that insist on an https issuer)
  */
-export async function startProvider({ redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test', webMessage = false }) {
-  const server = http.createServer();
+export async function startProvider({ redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test', webMessage = false, routes, tls }) {
+  const server = tls ? https.createServer(tls) : http.createServer();
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
   const log = [];
+  let tokenTTL = accessTokenTTL; // settable, for benchmarks that need tokens to expire soon
 
   const provider = new Provider(issuer, {
     clients: [{
@@ -50,6 +54,7 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     }],
     responseTypes: ['code', 'code id_token'],
     pkce: { required: () => true },
+    ...(routes ? { routes } : {}),
     // Like Auth0: a client allowed to refresh gets a refresh token without prompt=consent.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
@@ -64,7 +69,7 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
       accountId: sub,
       claims: async () => ({ sub, name: sub, nickname: sub, email: `${sub}@example.test`, email_verified: true }),
     }),
-    ttl: { AccessToken: accessTokenTTL, IdToken: 3600, RefreshToken: 24 * 3600, Session: 3600, Grant: 24 * 3600, Interaction: 600 },
+    ttl: { AccessToken: () => tokenTTL, IdToken: 3600, RefreshToken: 24 * 3600, Session: 3600, Grant: 24 * 3600, Interaction: 600 },
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
@@ -76,7 +81,7 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
           if (resource !== API_AUDIENCE) throw new Provider.errors.InvalidTarget();
-          return { scope: API_SCOPES, audience: resource, accessTokenTTL, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          return { scope: API_SCOPES, audience: resource, accessTokenTTL: tokenTTL, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
         },
       },
     },
@@ -109,6 +114,7 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     log,
     received,
     delayTokenRequests(ms) { tokenDelayMs = ms; },
+    setAccessTokenTTL(seconds) { tokenTTL = seconds; },
     /** Requests to `path` (and `grant_type`) since `since` entries. */
     count(path, grantType, since = 0) {
       return log.slice(since).filter((e) => e.path === path && (!grantType || e.grant_type === grantType)).length;

@@ -126,6 +126,11 @@ export interface GetTokenSilentlyVerboseResponse {
   /** The granted scope. */
   scope: string;
   token_type: 'Bearer';
+  /**
+   * The first 8 hex digits of the SHA-256 of the refresh token held, to show that it
+   * rotated without showing it. Absent without a refresh token.
+   */
+  refresh_token_fingerprint?: string;
 }
 
 export interface LogoutOptions {

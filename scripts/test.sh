@@ -11,8 +11,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "installing what the tests need"
 bash scripts/deps.sh all
 
-step "native: cargo test (protocol core, single flight)"
-cargo test --locked
+step "native: cargo test (protocol core, single flight, the demo's timesheets API)"
+cargo test --locked --workspace
 
 step "fuzz: each core parser for a short, bounded run (scripts/fuzz.sh SECONDS for longer)"
 bash scripts/fuzz.sh 15
@@ -28,4 +28,5 @@ step "browser shell: wasm-bindgen-test in headless Firefox"
 GECKODRIVER=$(command -v geckodriver) cargo test --locked --target wasm32-unknown-unknown --test browser
 
 step "end to end: playwright-core + Chromium against oidc-provider"
+cargo build --locked -p timesheets-api
 node --test --test-concurrency=1 tests/e2e/

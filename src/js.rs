@@ -363,7 +363,13 @@ impl JsAuthClient {
             let detailed = opt_bool(&options_js, "detailedResponse")?.unwrap_or(false);
             Ok(match client.get_token(request).await? {
                 None => JsValue::UNDEFINED,
-                Some(t) if detailed => detailed_response(t),
+                Some(t) if detailed => {
+                    let response = detailed_response(t);
+                    if let Some(fp) = client.refresh_token_fingerprint().await {
+                        let _ = Reflect::set(&response, &"refresh_token_fingerprint".into(), &fp.into());
+                    }
+                    response
+                }
                 Some(t) => t.access_token.into(),
             })
         })

@@ -6,24 +6,40 @@ const $ = (id) => document.getElementById(id);
 
 function showError(e) {
   $('error').hidden = false;
-  $('error-text').textContent = e && e.error
-    ? `${e.name}: ${e.error}\n${e.error_description}`
-    : String(e);
+  $('error-text').textContent = e && e.error ? `${e.name}: ${e.error}\n${e.error_description}` : String(e);
 }
 
-/** A short fingerprint of a token, never the token itself. */
-async function fingerprint(token) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return [...new Uint8Array(digest).slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
+function cell(text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  return td;
 }
 
-async function render(auth) {
+const auth = await createAuthClient({
+  domain: config.domain,
+  clientId: config.clientId,
+  authorizationParams: { redirect_uri: `${location.origin}/`, audience: config.audience, scope: `openid profile email ${config.scopes}` },
+});
+window.auth = auth;
+
+async function loadTimesheets() {
+  const res = await auth.fetchWithAuth(config.api);
+  const body = await res.json();
+  if (!res.ok) throw Object.assign(new Error(body.error_description), { name: `HTTP ${res.status}`, error: body.error, error_description: body.error_description });
+  $('entries').replaceChildren(...body.map((e) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(e.date), cell(e.project), cell(String(e.hours)));
+    return tr;
+  }));
+  $('empty').hidden = body.length > 0;
+}
+
+async function render() {
   const signedIn = await auth.isAuthenticated();
   $('status').textContent = signedIn ? 'Signed in.' : 'Signed out.';
-  $('login').hidden = signedIn;
+  for (const id of ['login', 'login-readonly', 'login-hint']) $(id).hidden = signedIn;
   $('logout').hidden = !signedIn;
-  $('profile').hidden = !signedIn;
-  $('tokens').hidden = !signedIn;
+  for (const id of ['profile', 'access', 'timesheets']) $(id).hidden = !signedIn;
   if (!signedIn) return;
   const user = await auth.getUser();
   $('claims').replaceChildren(...Object.entries(user).flatMap(([k, v]) => {
@@ -33,51 +49,52 @@ async function render(auth) {
     dd.textContent = typeof v === 'string' ? v : JSON.stringify(v);
     return [dt, dd];
   }));
-  const scopes = config.scopes.split(' ').filter((s) => auth.hasScope(s));
-  $('scopes').replaceChildren(...(scopes.length ? scopes : ['(none)']).map((s) => {
+  const granted = config.scopes.split(' ').filter((s) => auth.hasScope(s));
+  $('scopes').replaceChildren(...(granted.length ? granted : ['(none)']).map((s) => {
     const span = document.createElement('span');
     span.className = 'scope';
     span.textContent = s;
     return span;
   }));
+  // The seeds' "display UI elements conditionally based on scope".
+  const canCreate = auth.hasScope('create:timesheets');
+  $('add').hidden = !canCreate;
+  $('no-create').hidden = canCreate;
+  await loadTimesheets().catch(showError);
 }
 
 try {
-  const auth = await createAuthClient({
-    domain: config.domain,
-    clientId: config.clientId,
-    authorizationParams: {
-      redirect_uri: `${location.origin}/`,
-      audience: config.audience,
-      scope: `openid profile email ${config.scopes}`,
-    },
-  });
-  window.auth = auth;
-
   const params = new URLSearchParams(location.search);
-  if (params.has('code') || params.has('error')) {
-    try {
-      await auth.handleRedirectCallback();
-    } catch (e) {
-      showError(e);
-    }
-  }
-
+  if (params.has('code') || params.has('error')) await auth.handleRedirectCallback().catch(showError);
   $('login').onclick = () => auth.loginWithRedirect().catch(showError);
+  $('login-readonly').onclick = () => auth.loginWithRedirect({
+    authorizationParams: { scope: 'openid profile email read:timesheets' },
+  }).catch(showError);
   $('logout').onclick = () => auth.logout({ logoutParams: { returnTo: `${location.origin}/` } }).catch(showError);
-  $('call-api').onclick = async () => {
-    try {
-      const res = await auth.fetchWithAuth(config.api);
-      $('api-result').textContent = `GET ${config.api} → ${res.status}\n${JSON.stringify(await res.json(), null, 2)}`;
-    } catch (e) { showError(e); }
-  };
   $('renew').onclick = async () => {
     try {
+      const before = (await auth.getTokenSilently({ detailedResponse: true })).refresh_token_fingerprint;
       const t = await auth.getTokenSilently({ cacheMode: 'off', detailedResponse: true });
-      $('api-result').textContent = `New access token ${await fingerprint(t.access_token)}…, expires in ${t.expires_in} s\nscope: ${t.scope}`;
+      const rotated = before && t.refresh_token_fingerprint && before !== t.refresh_token_fingerprint;
+      $('renew-result').textContent = `Refresh token ${before ?? '?'} → ${t.refresh_token_fingerprint ?? '?'} (${rotated ? 'rotated' : 'not rotated'})\nNew access token for ${t.expires_in} s`;
     } catch (e) { showError(e); }
   };
-  await render(auth);
+  $('add').onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      const res = await auth.fetchWithAuth(config.api, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ date: $('date').value, project: $('project').value, hours: Number($('hours').value) }),
+      });
+      if (!res.ok) { const b = await res.json(); throw Object.assign(new Error(), { name: `HTTP ${res.status}`, error: b.error, error_description: b.error_description }); }
+      $('project').value = '';
+      await loadTimesheets();
+    } catch (e) { showError(e); }
+  };
+  auth.addEventListener('sessionchange', () => render().catch(showError));
+  $('date').valueAsDate = new Date();
+  await render();
 } catch (e) {
   $('status').textContent = 'Could not start.';
   showError(e);

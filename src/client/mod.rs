@@ -491,6 +491,14 @@ impl AuthClient {
         Ok(Some((raw, jwt)))
     }
 
+    /// A short fingerprint of the refresh token held, to show that it rotated without
+    /// showing it: the first 8 hex digits of its SHA-256.
+    pub async fn refresh_token_fingerprint(&self) -> Option<String> {
+        let token = self.inner.session.borrow().refresh_token().cloned()?;
+        let digest = crypto::digest("SHA-256", token.secret().as_bytes()).await.ok()?;
+        Some(digest.iter().take(4).map(|b| format!("{b:02x}")).collect())
+    }
+
     /// Whether a user is signed in.
     pub fn is_authenticated(&self) -> bool {
         self.inner.session.borrow().is_authenticated()

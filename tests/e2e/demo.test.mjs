@@ -1,5 +1,7 @@
 // The demo, driven like a person would: sign in through the provider's forms, see the
-// profile and scopes, call the API, renew, sign out. Saves a screenshot for the README.
+// profile and scopes, list and add timesheets through the Rust API, renew (the refresh
+// token rotates), sign out; then a read-only sign-in hides what it may not do.
+// Saves a screenshot for the README.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -17,7 +19,7 @@ const freePort = () => new Promise((resolve) => {
 let demo;
 let browser;
 before(async () => {
-  demo = await startDemo({ demoPort: await freePort(), providerPort: await freePort() });
+  demo = await startDemo({ demoPort: await freePort(), providerPort: await freePort(), apiPort: await freePort() });
   browser = await launchChromium();
 });
 after(async () => {
@@ -25,35 +27,46 @@ after(async () => {
   await demo?.close();
 });
 
-test('the demo signs in, shows the profile and scopes, calls the API, renews and signs out', async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+async function signIn(page, button, user) {
   await page.goto(`${demo.origin}/`);
-  await page.waitForSelector('#login:not([hidden])');
-  assert.equal(await page.textContent('#status'), 'Signed out.');
-
-  await page.click('#login');
+  await page.waitForSelector(`#${button}:not([hidden])`);
+  await page.click(`#${button}`);
   await page.waitForURL(/\/interaction\//);
-  await page.fill('input[name=login]', 'ann');
+  await page.fill('input[name=login]', user);
   await page.fill('input[name=password]', 'any password');
   await page.click('button[type=submit]');
   await page.waitForURL(/\/interaction\//);
   await page.click('button[type=submit]');
   await page.waitForURL(`${demo.origin}/`);
   await page.waitForSelector('#logout:not([hidden])');
+}
+
+test('sign in, list, add, renew with rotation, sign out', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await signIn(page, 'login', 'ann');
 
   assert.equal(await page.textContent('#status'), 'Signed in.');
   assert.match(await page.textContent('#claims'), /emailann@example\.test/);
   assert.equal(await page.textContent('#scopes'), 'read:timesheetscreate:timesheets');
+  await page.waitForSelector('#empty:not([hidden])');
+  assert.equal(await page.isVisible('#add'), true, 'create:timesheets shows the form');
 
-  await page.click('#call-api');
-  await page.waitForFunction(() => document.getElementById('api-result').textContent.includes('→'));
-  assert.match(await page.textContent('#api-result'), /GET \/api\/whoami → 200[\s\S]*"sub": "ann"/);
+  await page.fill('#date', '2026-11-20');
+  await page.fill('#project', 'spa-auth');
+  await page.fill('#hours', '7.5');
+  await page.click('#add button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#entries tr').length === 1);
+  assert.equal(await page.textContent('#entries'), '2026-11-20spa-auth7.5');
 
   await page.click('#renew');
-  await page.waitForFunction(() => document.getElementById('api-result').textContent.startsWith('New access token'));
-  assert.match(await page.textContent('#api-result'), /^New access token [0-9a-f]{8}…, expires in \d+ s/);
+  await page.waitForFunction(() => document.getElementById('renew-result').textContent.startsWith('Refresh token'));
+  const renew = await page.textContent('#renew-result');
+  assert.match(renew, /^Refresh token ([0-9a-f]{8}) → ([0-9a-f]{8}) \(rotated\)/);
+  const [, before, after] = /^Refresh token ([0-9a-f]{8}) → ([0-9a-f]{8})/.exec(renew);
+  assert.notEqual(before, after);
 
   await fs.mkdir(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -66,5 +79,22 @@ test('the demo signs in, shows the profile and scopes, calls the API, renews and
   assert.equal(await page.textContent('#status'), 'Signed out.');
   assert.equal(await page.isHidden('#error'), true);
   assert.deepEqual(errors, []);
-  await page.close();
+  await context.close();
+});
+
+test('a read-only sign-in hides "Add timesheet", and the API agrees', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'login-readonly', 'bob');
+  assert.equal(await page.textContent('#scopes'), 'read:timesheets');
+  await page.waitForSelector('#no-create:not([hidden])');
+  assert.equal(await page.isHidden('#add'), true);
+  await page.waitForSelector('#empty:not([hidden])');
+  assert.equal(await page.textContent('#entries'), '', 'bob does not see ann\'s entries');
+  // Even if the UI were bypassed, the API refuses: 403 insufficient_scope.
+  const status = await page.evaluate(async (api) => (await auth.fetchWithAuth(api, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"date":"2026-11-20","project":"x","hours":1}',
+  })).status, demo.config.api);
+  assert.equal(status, 403);
+  await context.close();
 });

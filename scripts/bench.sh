@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The benchmark against auth0-spa-js and oidc-client-ts (versions pinned in package-lock.json).
+#   scripts/bench.sh [RUNS]     medians over RUNS runs, default 5
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+bash scripts/deps.sh browsers
+bash scripts/build-pkg.sh
+exec node bench/run.mjs "${1:-5}"
