@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { ROOT, launchChromium } from '../tests/support/harness.mjs';
+import { ROOT, launchChromium, fillProviderForms } from '../tests/support/harness.mjs';
 import { startProvider, API_AUDIENCE, API_SCOPES } from '../examples/provider.mjs';
 import { startStatic, send } from '../examples/support/static.mjs';
 
@@ -78,11 +78,7 @@ async function runOnce(sdk, run) {
   r.coldStartMs = await page.evaluate(() => window.result.readyMs);
   // Login through the provider's forms; the callback is timed in the page.
   await Promise.all([page.waitForURL(/\/interaction\//), page.evaluate(() => { adapter.login(); })]);
-  await page.fill('input[name=login]', `bench-${sdk}-${run}`);
-  await page.fill('input[name=password]', 'x');
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/interaction\//);
-  await page.click('button[type=submit]');
+  await fillProviderForms(page, `bench-${sdk}-${run}`);
   await page.waitForURL((u) => u.pathname.endsWith(`${sdk}.html`) && u.search.includes('code='));
   await page.waitForFunction(() => window.bench);
   await page.evaluate(() => window.bench);

@@ -32,7 +32,7 @@ fn transaction(seed: u8, now: i64) -> Transaction {
     let meta = spa_auth::core::discovery::from_options(&config).unwrap();
     let random = Randomness { state: [seed; 32], nonce: [seed + 1; 32] };
     let pkce = Pkce::s256(CodeVerifier::from_random([seed + 2; 32]), &[0; 32]);
-    authorize::request(&config, &meta, &AuthorizeParams::default(), random, pkce, None, now).unwrap().1
+    authorize::request(authorize::Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random, pkce, None, now).unwrap().1
 }
 
 fn session_storage() -> web_sys::Storage {

@@ -162,7 +162,7 @@ impl AuthClient {
         let metadata = self.metadata().await?;
         let now = browser::now();
         let pkce = crypto::pkce().await?;
-        let (url, tx) = authorize::request(self.config(), &metadata, params, crypto::randomness()?, pkce, app_state, now)?;
+        let (url, tx) = authorize::request(Mode::Redirect, self.config(), &metadata, params, crypto::randomness()?, pkce, app_state, now)?;
         self.inner.transactions.put(&tx, now)?;
         Ok(url)
     }
@@ -175,7 +175,7 @@ impl AuthClient {
         let metadata = self.metadata().await?;
         let mode = if matches!(surface, Surface::Frame) { Mode::Silent } else { Mode::Popup };
         let pkce = crypto::pkce().await?;
-        let (url, tx) = authorize::request_in(mode, self.config(), &metadata, params, crypto::randomness()?, pkce, app_state, browser::now())?;
+        let (url, tx) = authorize::request(mode, self.config(), &metadata, params, crypto::randomness()?, pkce, app_state, browser::now())?;
         let origin = config::origin_of(&metadata.authorization_endpoint).unwrap_or_default();
         let answer = frames::authorize(surface, &url, &origin, &tx.state, self.config().authorize_timeout_secs).await?;
         let response = match answer {

@@ -65,26 +65,14 @@ pub struct Transaction {
     pub created_at: i64,
 }
 
-/// Builds the authorize URL and the transaction to store before navigating.
-/// `app_state` is JSON text (the JS side stringifies it).
-pub fn request(
-    config: &Config,
-    metadata: &Metadata,
-    params: &AuthorizeParams,
-    random: Randomness,
-    pkce: Pkce,
-    app_state: Option<String>,
-    now: i64,
-) -> Result<(String, Transaction)> {
-    request_in(Mode::Redirect, config, metadata, params, random, pkce, app_state, now)
-}
-
-/// [`request`] for any [`Mode`]. Silent and popup logins get a `state` with
+/// Builds the authorize URL and the transaction of one login. `app_state` is JSON text
+/// (the JS side stringifies it). A redirect login's transaction is stored before
+/// navigating; silent and popup logins keep theirs in memory and get a `state` with
 /// [`HANDOFF_STATE_PREFIX`], and `response_mode=web_message` where the provider offers it
 /// (else the answer comes back to `redirect_uri` in the frame, which hands it over); a
 /// silent one gets `prompt=none`.
 #[allow(clippy::too_many_arguments)]
-pub fn request_in(
+pub fn request(
     mode: Mode,
     config: &Config,
     metadata: &Metadata,
@@ -214,17 +202,7 @@ mod tests {
             ..Options::default()
         })
         .unwrap();
-        let meta = Metadata {
-            issuer: config.issuer.clone(),
-            authorization_endpoint: "https://tenant.auth0.com/authorize".into(),
-            token_endpoint: "https://tenant.auth0.com/oauth/token".into(),
-            end_session_endpoint: None,
-            revocation_endpoint: None,
-            jwks_uri: None,
-            iss_parameter_supported: false,
-            id_token_signing_algs: None,
-            web_message: false,
-        };
+        let meta = crate::core::discovery::auth0_like(&config);
         (config, meta)
     }
 
@@ -251,7 +229,7 @@ mod tests {
             extra: vec![("organization".into(), "org_1".into()), ("login_hint".into(), "a b@x.y".into()), ("max_age".into(), "0".into())],
             ..Default::default()
         };
-        let (url, tx) = request(&config, &meta, &params, random(), pkce(), Some("{\"to\":\"/x\"}".into()), 1000).unwrap();
+        let (url, tx) = request(Mode::Redirect, &config, &meta, &params, random(), pkce(), Some("{\"to\":\"/x\"}".into()), 1000).unwrap();
         assert!(url.starts_with("https://tenant.auth0.com/authorize?client_id=client%201&response_type=code&"), "{url}");
         assert!(url.contains("scope=openid%20read%3Aa%2Bb%20%C3%BCn%C3%AF%20offline_access"), "{url}");
         assert!(url.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1"));
@@ -268,7 +246,7 @@ mod tests {
         assert_eq!((tx.max_age, tx.organization.as_deref()), (Some(0), Some("org_1")));
         assert_eq!(tx.response_type, "code");
         let hybrid = AuthorizeParams { extra: vec![("response_type".into(), "code id_token".into())], ..Default::default() };
-        let (url, tx) = request(&config, &meta, &hybrid, random(), pkce(), None, 1000).unwrap();
+        let (url, tx) = request(Mode::Redirect, &config, &meta, &hybrid, random(), pkce(), None, 1000).unwrap();
         assert_eq!(url.matches("response_type=").count(), 1);
         assert!(url.contains("response_type=code%20id_token"));
         assert_eq!(tx.response_type, "code id_token");
@@ -279,13 +257,13 @@ mod tests {
     fn silent_and_popup_requests() {
         let (config, mut meta) = setup();
         let params = AuthorizeParams { extra: vec![("prompt".into(), "login".into())], ..Default::default() };
-        let (url, tx) = request_in(Mode::Silent, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
+        let (url, tx) = request(Mode::Silent, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
         assert!(tx.state.starts_with(HANDOFF_STATE_PREFIX));
         assert!(url.contains("&prompt=none") && !url.contains("prompt=login") && !url.contains("response_mode"), "{url}");
         meta.web_message = true;
-        let (url, _) = request_in(Mode::Popup, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
+        let (url, _) = request(Mode::Popup, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
         assert!(url.contains("prompt=login") && url.contains("response_mode=web_message"), "{url}");
-        let (_, tx) = request(&config, &meta, &params, random(), pkce(), None, 0).unwrap();
+        let (_, tx) = request(Mode::Redirect, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
         assert!(!tx.state.starts_with(HANDOFF_STATE_PREFIX));
     }
 
@@ -293,17 +271,17 @@ mod tests {
     fn requires_a_redirect_uri_and_refuses_reserved_params() {
         let (mut config, meta) = setup();
         config.authorization_params.redirect_uri = None;
-        let e = request(&config, &meta, &AuthorizeParams::default(), random(), pkce(), None, 0).unwrap_err();
+        let e = request(Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random(), pkce(), None, 0).unwrap_err();
         assert!(e.description().contains("redirect_uri"));
         let bad = AuthorizeParams { extra: vec![("nonce".into(), "n".into())], ..Default::default() };
-        assert_eq!(request(&config, &meta, &bad, random(), pkce(), None, 0).unwrap_err().code(), code::INVALID_OPTIONS);
+        assert_eq!(request(Mode::Redirect, &config, &meta, &bad, random(), pkce(), None, 0).unwrap_err().code(), code::INVALID_OPTIONS);
     }
 
     #[test]
     fn transaction_round_trips_and_expires() {
         let (config, meta) = setup();
         let app_state = r#"{"returnTo":"/a?b=\"c\"","n":[1,true,null]}"#;
-        let (_, tx) = request(&config, &meta, &AuthorizeParams::default(), random(), pkce(), Some(app_state.into()), 1000).unwrap();
+        let (_, tx) = request(Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random(), pkce(), Some(app_state.into()), 1000).unwrap();
         let text = tx.to_json();
         let back = Transaction::from_json(&text, 1000 + TRANSACTION_TTL_SECS).unwrap();
         assert_eq!(back, tx);

@@ -51,6 +51,22 @@ pub fn from_options(config: &Config) -> Option<Metadata> {
     })
 }
 
+/// Metadata with Auth0's endpoint paths under the configured domain, for tests.
+#[cfg(test)]
+pub(crate) fn auth0_like(config: &Config) -> Metadata {
+    Metadata {
+        issuer: config.issuer.clone(),
+        authorization_endpoint: format!("{}/authorize", config.base_url),
+        token_endpoint: format!("{}/oauth/token", config.base_url),
+        end_session_endpoint: None,
+        revocation_endpoint: None,
+        jwks_uri: None,
+        iss_parameter_supported: false,
+        id_token_signing_algs: None,
+        web_message: false,
+    }
+}
+
 /// Parses a discovery response and checks it belongs to the configured issuer.
 /// Explicit endpoints in the options win over discovered ones.
 pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {

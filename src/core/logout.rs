@@ -48,17 +48,7 @@ mod tests {
     #[test]
     fn end_session_and_auth0_forms() {
         let config = Config::new(Options { domain: "t.auth0.com".into(), client_id: "c".into(), ..Options::default() }).unwrap();
-        let mut meta = Metadata {
-            issuer: config.issuer.clone(),
-            authorization_endpoint: "https://t.auth0.com/authorize".into(),
-            token_endpoint: "https://t.auth0.com/oauth/token".into(),
-            end_session_endpoint: None,
-            revocation_endpoint: None,
-            jwks_uri: None,
-            iss_parameter_supported: false,
-            id_token_signing_algs: None,
-            web_message: false,
-        };
+        let mut meta = crate::core::discovery::auth0_like(&config);
         let p = LogoutParams { return_to: Some("https://app/?x=1".into()), federated: true };
         assert_eq!(url(&config, &meta, &p, Some("h")), "https://t.auth0.com/v2/logout?client_id=c&returnTo=https%3A%2F%2Fapp%2F%3Fx%3D1&federated");
         meta.end_session_endpoint = Some("https://t.auth0.com/oidc/logout".into());

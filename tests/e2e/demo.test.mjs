@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { startDemo } from '../../examples/demo.mjs';
-import { ROOT, launchChromium } from '../support/harness.mjs';
+import { ROOT, launchChromium, fillProviderForms } from '../support/harness.mjs';
 
 export const SCREENSHOT = path.join(ROOT, 'tests/e2e/artifacts/demo.png');
 
@@ -31,12 +31,7 @@ async function signIn(page, button, user) {
   await page.goto(`${demo.origin}/`);
   await page.waitForSelector(`#${button}:not([hidden])`);
   await page.click(`#${button}`);
-  await page.waitForURL(/\/interaction\//);
-  await page.fill('input[name=login]', user);
-  await page.fill('input[name=password]', 'any password');
-  await page.click('button[type=submit]');
-  await page.waitForURL(/\/interaction\//);
-  await page.click('button[type=submit]');
+  await fillProviderForms(page, user);
   await page.waitForURL(`${demo.origin}/`);
   await page.waitForSelector('#logout:not([hidden])');
 }

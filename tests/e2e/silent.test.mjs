@@ -3,7 +3,7 @@
 // whose cookies the browser withholds. Against oidc-provider, counted at the provider.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, openApp, login } from '../support/harness.mjs';
+import { startWorld, openApp, login, fillProviderForms } from '../support/harness.mjs';
 
 const count = (world, path, grant, since) => world.provider.count(path, grant, since);
 
@@ -101,21 +101,12 @@ describe('loginWithPopup', () => {
   before(async () => { world = await startWorld({ webMessage: true, popupBlocking: true, accessTokenTTL: 60 }); });
   after(async () => { await world?.close(); });
 
-  async function fillPopup(popup, user) {
-    await popup.waitForURL(/\/interaction\//);
-    await popup.fill('input[name=login]', user);
-    await popup.fill('input[name=password]', 'any password');
-    await popup.click('button[type=submit]');
-    await popup.waitForURL(/\/interaction\//);
-    await popup.click('button[type=submit]');
-  }
-
   test('a popup login succeeds and keeps the page', async () => {
     const context = await world.browser.newContext();
     const page = await context.newPage();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
-    await fillPopup(popup, 'popper');
+    await fillProviderForms(popup, 'popper');
     assert.equal(await page.evaluate(() => window.popupResult), 'ok');
     assert.equal((await page.evaluate(() => auth.getUser())).sub, 'popper');
     assert.equal(new URL(page.url()).pathname, '/', 'the page stayed');
@@ -127,7 +118,7 @@ describe('loginWithPopup', () => {
     const page = await context.newPage();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#own-popup-login')]);
-    await fillPopup(popup, 'own-popper');
+    await fillProviderForms(popup, 'own-popper');
     assert.equal(await page.evaluate(() => window.popupResult), 'ok');
     assert.equal((await page.evaluate(() => auth.getUser())).sub, 'own-popper');
     await context.close();
@@ -173,12 +164,7 @@ describe('loginWithPopup when COOP cuts window.opener', () => {
     const page = await context.newPage();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
-    await popup.waitForURL(/\/interaction\//);
-    await popup.fill('input[name=login]', 'coop');
-    await popup.fill('input[name=password]', 'any password');
-    await popup.click('button[type=submit]');
-    await popup.waitForURL(/\/interaction\//);
-    await popup.click('button[type=submit]');
+    await fillProviderForms(popup, 'coop');
     assert.equal(await page.evaluate(() => window.popupResult), 'ok');
     assert.equal((await page.evaluate(() => auth.getUser())).sub, 'coop');
     await context.close();

@@ -110,6 +110,16 @@ export async function openApp(page, origin, pathname = '/') {
   await page.evaluate(() => window.ready);
 }
 
+/** On a provider page: fills the login form, then confirms consent. */
+export async function fillProviderForms(page, user) {
+  await page.waitForURL(/\/interaction\//);
+  await page.fill('input[name=login]', user);
+  await page.fill('input[name=password]', 'any password');
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/interaction\//);
+  await page.click('button[type=submit]');
+}
+
 /** Signs in through the provider's real login and consent forms, whichever it shows
  * (none when its session is live and consent was given); ends on the callback page. */
 export async function login(page, origin, { user = 'alice', authorizationParams } = {}) {
