@@ -140,6 +140,30 @@ describe('loginWithPopup', () => {
     await context.close();
   });
 
+  test('a popup left unanswered rejects with PopupTimeoutError at authorizeTimeoutInSeconds, and closes', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await openApp(page, world.app.origin);
+    const popupOpened = page.waitForEvent('popup');
+    const started = Date.now();
+    const pending = page.evaluate(async () => {
+      const { createAuthClient } = await import('/pkg/index.js');
+      const config = (await import('/config.js')).default;
+      const client = await createAuthClient({
+        domain: config.issuer, clientId: config.clientId, crossTab: false, authorizeTimeoutInSeconds: 1,
+        authorizationParams: { redirect_uri: `${location.origin}/callback.html?app=1` },
+      });
+      return client.loginWithPopup().then(() => null, errorOf);
+    });
+    const popup = await popupOpened;
+    const err = await pending;
+    const ms = Date.now() - started;
+    assert.deepEqual([err.name, err.error], ['PopupTimeoutError', 'timeout']);
+    assert.ok(ms < 4000, `${ms} ms`);
+    await popup.waitForEvent('close', { timeout: 2000 });
+    await context.close();
+  });
+
   test('a blocked popup rejects with PopupOpenError', async () => {
     const context = await world.browser.newContext();
     const page = await context.newPage();
