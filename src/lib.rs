@@ -6,19 +6,21 @@
 //!
 //! ## Module map
 //! - [`core`]: the sans-IO protocol core. URL building, callback parsing,
-//!   token-response parsing, ID-token claim checks, the token cache. Plain Rust,
-//!   tested natively.
-//! - `browser` (wasm32 only): the shell. `fetch`, `sessionStorage`, `location`
-//!   and `history`, `crypto.getRandomValues`, the clock. The only code that
-//!   touches `web-sys`.
-//! - `client` (wasm32 only): `AuthClient`, the flows composed from the core and
-//!   the shell; single-flight refresh.
+//!   token-response parsing, ID-token claim checks, JWS header and key policy, the
+//!   token cache, the messages between tabs. Plain Rust, tested natively and fuzzed.
+//! - [`flight`]: single-flight and an async lock, plain futures tested natively.
+//! - `browser` (wasm32 only): the shell. `fetch`, `sessionStorage`, `location` and
+//!   `history`, WebCrypto (randomness, digests, signatures), Web Locks and
+//!   `BroadcastChannel`, hidden iframes and popups. The only code that touches `web-sys`.
+//! - `client` (wasm32 only): `AuthClient`, the flows composed from the core and the
+//!   shell; `client::sharing` shares one session across tabs.
 //! - `js` (wasm32 only): the `#[wasm_bindgen]` surface. Options in, errors out.
 //!
 //! ## Specifications
 //! RFC 6749 (OAuth 2.0), RFC 6750 (Bearer), RFC 7636 (PKCE), RFC 7009
-//! (revocation), RFC 9207 (`iss` in the authorization response), OpenID Connect
-//! Core 1.0, Discovery 1.0 and RP-Initiated Logout 1.0.
+//! (revocation), RFC 9207 (`iss` in the authorization response), RFC 7515, 7517,
+//! 7518 and 8725 (JWS, JWK, JWA, JWT best practices), OpenID Connect Core 1.0,
+//! Discovery 1.0 and RP-Initiated Logout 1.0, OAuth 2.0 Web Message Response Mode.
 
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
