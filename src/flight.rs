@@ -21,8 +21,10 @@ struct Flight<T> {
 /// The in-flight keys are few (one per audience and scope), so a list beats a hash map
 /// in code size.
 pub struct SingleFlight<T> {
-    flights: RefCell<Vec<(String, Rc<RefCell<Flight<T>>>)>>,
+    flights: RefCell<Vec<(String, Shared<T>)>>,
 }
+
+type Shared<T> = Rc<RefCell<Flight<T>>>;
 
 impl<T> Default for SingleFlight<T> {
     fn default() -> Self {
@@ -57,7 +59,7 @@ impl<T: Clone> SingleFlight<T> {
     }
 }
 
-struct Wait<T>(Rc<RefCell<Flight<T>>>);
+struct Wait<T>(Shared<T>);
 
 impl<T: Clone> Future for Wait<T> {
     type Output = T;

@@ -71,7 +71,7 @@ fn opt_seconds(obj: &JsValue, key: &str) -> Result<Option<u32>, Error> {
         return Ok(None);
     }
     match v.as_f64() {
-        Some(n) if n >= 0.0 && n <= 86_400.0 && n == n.trunc() => Ok(Some(n as u32)),
+        Some(n) if (0.0..=86_400.0).contains(&n) && n == n.trunc() => Ok(Some(n as u32)),
         _ => Err(bad_option(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
     }
 }

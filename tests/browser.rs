@@ -141,7 +141,7 @@ async fn provider_errors_become_authentication_errors() {
     js_sys::Reflect::set(&opts, &"clientId".into(), &"x".into()).unwrap();
     let client = JsAuthClient::new(opts.into()).unwrap();
     let p = client.handle_redirect_callback(Some("https://app.example/cb?error=access_denied&error_description=No%20way&state=s".into()));
-    let err = wasm_bindgen_futures::JsFuture::from(p).await.err().expect("rejected");
+    let err = wasm_bindgen_futures::JsFuture::from(p).await.expect_err("rejected");
     assert_eq!(String::from(err.dyn_ref::<js_sys::Error>().unwrap().name()), "AuthenticationError");
     assert_eq!(field(&err, "error").as_string().as_deref(), Some("access_denied"));
     assert_eq!(field(&err, "error_description").as_string().as_deref(), Some("No way"));
@@ -163,7 +163,7 @@ async fn an_unreachable_provider_is_a_network_error() {
         ..Options::default()
     })
     .unwrap();
-    let err = client.metadata().await.err().expect("nothing listens on port 9");
+    let err = client.metadata().await.expect_err("nothing listens on port 9");
     assert_eq!(err.code(), "network_error");
 }
 

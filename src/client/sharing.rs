@@ -116,7 +116,7 @@ impl AuthClient {
     fn belongs_here(&self, session: &Session) -> bool {
         let Some(t) = session.id_token() else { return false };
         let config = self.config();
-        id_token::decode(t.raw.secret()).is_ok_and(|jwt| jwt.claims.iss == config.issuer && jwt.claims.aud.iter().any(|a| *a == config.client_id))
+        id_token::decode(t.raw.secret()).is_ok_and(|jwt| jwt.claims.iss == config.issuer && jwt.claims.aud.contains(&config.client_id))
     }
 
     fn hold(&self, generation: i64) {

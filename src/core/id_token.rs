@@ -213,7 +213,7 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
 }
 
 /// `c_hash` or `at_hash` of a value: the base64url of the left half of its digest under
-/// the ID token's [`Alg::hash_name`] (OIDC Core 3.3.2.11). The shell computes the digest.
+/// the ID token's [`crate::core::jws::Alg::hash_name`] (OIDC Core 3.3.2.11). The shell computes the digest.
 pub fn half_hash(digest: &[u8]) -> String {
     base64url::encode(&digest[..digest.len() / 2])
 }
