@@ -25,7 +25,7 @@ build_deps() {
   if ! rustup target list --toolchain nightly --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown --toolchain nightly
   fi
-  command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+  command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
   [ -f Cargo.lock ] || cargo generate-lockfile
   local want; want=$(wasm_bindgen_version)
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
