@@ -60,6 +60,10 @@ for (const n of [2, 5]) {
     assert.equal(grants[0].status, 200, 'no invalid_grant');
     assert.equal(new Set(tokens.flat()).size, 1, 'every tab has the same access token');
     for (const p of pages) assert.equal(await p.evaluate(() => auth.isAuthenticated()), true);
+    // One tab refreshed; every other tab was told, as an other-tab refresh.
+    const refreshEvents = await Promise.all(pages.map((p) => p.evaluate(() => window.sessionEvents.filter((e) => e.reason === 'refresh'))));
+    assert.equal(refreshEvents.filter((evs) => evs.some((e) => !e.otherTab)).length, 1, 'one tab refreshed itself');
+    assert.equal(refreshEvents.filter((evs) => evs.some((e) => e.otherTab)).length, n - 1, 'the others heard of it');
     // The rotated refresh token is the one every tab now holds: a second round refreshes once more, fine.
     await sleep(TTL * 1000 + 300);
     const again = world.provider.log.length;
