@@ -203,6 +203,8 @@ export declare class AuthClient {
    * `PopupTimeoutError` (past `authorizeTimeoutInSeconds`).
    */
   loginWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<void>;
+  /** Signs in in a popup for `authorizationParams` and resolves the access token for them. */
+  getTokenWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<string>;
   /**
    * Restores the provider's session silently in a hidden iframe (`prompt=none`). With no
    * session there (`login_required`, `consent_required`, `interaction_required`, or

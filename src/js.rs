@@ -322,6 +322,21 @@ impl JsAuthClient {
         })
     }
 
+    /// As auth0-spa-js: signs in in a popup for `authorizationParams` (an audience and
+    /// scope, say) and resolves the access token for them.
+    #[wasm_bindgen(js_name = getTokenWithPopup)]
+    pub fn get_token_with_popup(&self, options_js: JsValue, config_js: JsValue) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let params = authorize_params(&get(&options_js, "authorizationParams"))?;
+            let popup = [get(&options_js, "popup"), get(&config_js, "popup")].into_iter().find(is_set).map(|p| p.unchecked_into::<web_sys::Window>());
+            client.login_in(Surface::Popup(popup), &params, None).await?;
+            let request = TokenRequest { audience: params.audience, scope: params.scope, cache_mode: CacheMode::CacheOnly };
+            let token = client.get_token(request).await?.ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "the popup login gave no token for this audience and scope"))?;
+            Ok(JsValue::from(token.access_token))
+        })
+    }
+
     /// Whether a user is signed in. Resolves a boolean.
     #[wasm_bindgen(js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> Promise {

@@ -113,6 +113,19 @@ describe('loginWithPopup', () => {
     await context.close();
   });
 
+  test('getTokenWithPopup resolves the access token for the popup login\'s scope', async () => {
+    const context = await world.browser.newContext();
+    const page = await context.newPage();
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-token')]);
+    await fillProviderForms(popup, 'token-popper');
+    const token = await page.evaluate(() => window.popupResult);
+    assert.equal(typeof token, 'string');
+    const api = await page.evaluate(async (t) => (await fetch('/api/whoami', { headers: { Authorization: `Bearer ${t}` } })).json(), token);
+    assert.deepEqual(api, { sub: 'token-popper', scope: 'read:timesheets' });
+    await context.close();
+  });
+
   test('a popup the app opened itself works too, with the callback page handing the answer back', async () => {
     const context = await world.browser.newContext();
     const page = await context.newPage();
