@@ -152,3 +152,22 @@ test('a storm of unknown keys does not become a storm of JWKS requests', async (
   assert.equal(forger.count('/jwks', since), 0, 'the set fetched at login is not fetched again within the minute');
   await page.context().close();
 });
+
+test('key rotation: a token signed by a new key is accepted after one JWKS refetch, once the minute has passed', async () => {
+  const { page } = await loginUnder('good');
+  const since = forger.log.length;
+  forger.setCase('rotated');
+  const once = () => page.evaluate(async () => {
+    let url;
+    await auth.loginWithRedirect({ openUrl: (u) => { url = u; } });
+    const { location } = await (await fetch(`${url}&__json=1`)).json();
+    return auth.handleRedirectCallback(location).then(() => 'ok', (e) => e.error);
+  });
+  // Within the minute of the first fetch, an unknown kid is refused without a refetch.
+  assert.equal(await once(), 'invalid_id_token');
+  assert.equal(forger.count('/jwks', since), 0);
+  await new Promise((r) => setTimeout(r, 61_000));
+  assert.equal(await once(), 'ok', 'the rotated key was fetched and verifies');
+  assert.equal(forger.count('/jwks', since), 1, 'exactly one refetch');
+  await page.context().close();
+});

@@ -11,8 +11,10 @@ export async function startForger() {
   const rsa = await generateKeyPair('RS256', { extractable: true });
   const ec = await generateKeyPair('ES256', { extractable: true });
   const ghost = await generateKeyPair('RS256', { extractable: true }); // never published
+  const next = await generateKeyPair('RS256', { extractable: true }); // published only after a rotation
   const rsaJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'rsa', alg: 'RS256', use: 'sig' };
   const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'ec', alg: 'ES256', use: 'sig' };
+  const nextJwk = { ...(await exportJWK(next.publicKey)), kid: 'rsa-next', alg: 'RS256', use: 'sig' };
   const rsaPem = await exportSPKI(rsa.publicKey);
 
   const server = http.createServer();
@@ -74,6 +76,8 @@ export async function startForger() {
     'jwks-1000-keys': (ctx) => idToken(ctx),
     'at-hash-wrong': (ctx) => idToken(ctx, { claims: { at_hash: 'AAAAAAAAAAAAAAAAAAAAAA' } }),
     'es256-good': (ctx) => idToken(ctx, { header: { alg: 'ES256', kid: 'ec' }, key: ec.privateKey }),
+    // The provider rotated its keys: tokens are signed by a key the client has not seen yet.
+    rotated: (ctx) => idToken(ctx, { header: { kid: 'rsa-next' }, key: next.privateKey }),
   };
 
   function cors(res) {
@@ -109,7 +113,7 @@ export async function startForger() {
     if (url.pathname === '/jwks') {
       if (current === 'jwks-not-json') return json(res, 200, '<html>keys</html>');
       if (current === 'jwks-1000-keys') return json(res, 200, { keys: Array.from({ length: 1000 }, (_, i) => ({ ...rsaJwk, kid: `k${i}` })) });
-      return json(res, 200, { keys: [rsaJwk, ecJwk] });
+      return json(res, 200, { keys: current === 'rotated' ? [rsaJwk, ecJwk, nextJwk] : [rsaJwk, ecJwk] });
     }
     if (url.pathname === '/authorize') {
       const p = url.searchParams;
