@@ -376,6 +376,17 @@ impl AuthClient {
         })
     }
 
+    /// A valid access token from memory, without any await: the hot path of
+    /// `getTokenSilently`.
+    pub fn cached_access_token(&self, request: &TokenRequest) -> Option<String> {
+        if request.cache_mode == CacheMode::Off {
+            return None;
+        }
+        let (audience, scope) = self.key(request);
+        let session = self.inner.session.borrow();
+        session.get(audience.as_deref(), &scope, browser::now(), self.config().leeway).map(|e| e.access_token.secret().to_owned())
+    }
+
     /// An access token: from memory when valid, else by one refresh shared with every
     /// concurrent caller of the same (audience, scope).
     pub async fn get_token(&self, request: TokenRequest) -> Result<Option<TokenResult>> {
