@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, idempotently, on a fresh Debian machine:
-#   deps.sh build    Rust wasm target, wasm-bindgen-cli (pinned to Cargo.lock), npm tools
+#   deps.sh build    Rust wasm target, nightly rust-src, wasm-bindgen-cli (pinned to Cargo.lock), npm tools
+# (scripts/fuzz.sh installs cargo-fuzz itself, so the demo does not wait for it.)
 #   deps.sh browsers Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
 # Each step is skipped when what it installs is already there.
 set -euo pipefail
@@ -25,7 +26,6 @@ build_deps() {
   if ! rustup target list --toolchain nightly --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown --toolchain nightly
   fi
-  command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
   [ -f Cargo.lock ] || cargo generate-lockfile
   local want; want=$(wasm_bindgen_version)
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
