@@ -181,6 +181,12 @@ async fn open(open_url: JsValue, url: String) -> Result<(), Error> {
     Ok(())
 }
 
+/// The window the app opened for a popup login: `popup` in the options or, as
+/// auth0-spa-js has it, in the config.
+fn popup_window(options_js: &JsValue, config_js: &JsValue) -> Option<web_sys::Window> {
+    [get(options_js, "popup"), get(config_js, "popup")].into_iter().find(is_set).map(JsCast::unchecked_into)
+}
+
 /// A handled callback, remembered so a second call with the same URL (React
 /// StrictMode runs effects twice) gets the same promise instead of a second exchange.
 struct HandledCallback {
@@ -316,7 +322,7 @@ impl JsAuthClient {
         let client = self.client.clone();
         promise(async move {
             let params = authorize_params(&get(&options_js, "authorizationParams"))?;
-            let popup = [get(&options_js, "popup"), get(&config_js, "popup")].into_iter().find(is_set).map(|p| p.unchecked_into::<web_sys::Window>());
+            let popup = popup_window(&options_js, &config_js);
             client.login_in(Surface::Popup(popup), &params, None).await?;
             Ok(JsValue::UNDEFINED)
         })
@@ -329,7 +335,7 @@ impl JsAuthClient {
         let client = self.client.clone();
         promise(async move {
             let params = authorize_params(&get(&options_js, "authorizationParams"))?;
-            let popup = [get(&options_js, "popup"), get(&config_js, "popup")].into_iter().find(is_set).map(|p| p.unchecked_into::<web_sys::Window>());
+            let popup = popup_window(&options_js, &config_js);
             client.login_in(Surface::Popup(popup), &params, None).await?;
             let request = TokenRequest { audience: params.audience, scope: params.scope, cache_mode: CacheMode::CacheOnly };
             let token = client.get_token(request).await?.ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "the popup login gave no token for this audience and scope"))?;
