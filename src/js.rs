@@ -335,11 +335,8 @@ impl JsAuthClient {
         let client = self.client.clone();
         promise(async move {
             let params = authorize_params(&get(&options_js, "authorizationParams"))?;
-            let popup = popup_window(&options_js, &config_js);
-            client.login_in(Surface::Popup(popup), &params, None).await?;
-            let request = TokenRequest { audience: params.audience, scope: params.scope, cache_mode: CacheMode::CacheOnly };
-            let token = client.get_token(request).await?.ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "the popup login gave no token for this audience and scope"))?;
-            Ok(JsValue::from(token.access_token))
+            let token = client.token_with_popup(popup_window(&options_js, &config_js), &params).await?;
+            Ok(JsValue::from(token))
         })
     }
 

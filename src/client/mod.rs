@@ -573,6 +573,14 @@ impl AuthClient {
         http::send_with_bearer(request, &token).await
     }
 
+    /// A popup login for `params`, then the access token for its audience and scope
+    /// (auth0-spa-js's `getTokenWithPopup`).
+    pub async fn token_with_popup(&self, popup: Option<web_sys::Window>, params: &AuthorizeParams) -> Result<String> {
+        self.login_in(Surface::Popup(popup), params, None).await?;
+        let request = TokenRequest { audience: params.audience.clone(), scope: params.scope.clone(), cache_mode: CacheMode::CacheOnly };
+        self.token_or_login_required(request).await
+    }
+
     async fn token_or_login_required(&self, request: TokenRequest) -> Result<String> {
         self.get_token(request)
             .await?
