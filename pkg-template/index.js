@@ -1,20 +1,367 @@
-// spa-auth: the package entry. Loads the wasm once, on first use, and hands out clients.
-import init, { AuthClient } from './spa_auth.js';
+// spa-auth: the JS API (auth0-spa-js's names) and the effect loop.
+//
+// The Rust engine (spa_auth_bg.wasm) holds all state and makes every protocol decision.
+// This file only performs what the engine asks for (fetch, WebCrypto, navigation,
+// Web Locks, BroadcastChannel, frames, timers) and feeds each result back. If a line
+// here needs an `if` about the protocol, that `if` belongs in the engine.
+import init, { Engine } from './spa_auth.js';
 
-let ready;
+// No waterfall: the wasm is fetched and compiled, and the first Web Locks query runs,
+// while the module is evaluated.
+const browser = typeof window === 'object';
+const wasm = browser ? init({ module_or_path: new URL('./spa_auth_bg.wasm', import.meta.url) }) : Promise.reject();
+wasm.catch(() => {});
+let loaded = false;
+wasm.then(() => { loaded = true; });
+const locks = browser ? navigator.locks : undefined;
+const query = () => (locks ? locks.query().then((s) => [...s.held, ...s.pending].map((l) => l.name), () => []) : Promise.resolve([]));
+let early = query();
 
-/**
- * Creates a client. Loads the WebAssembly module on first call; the app never
- * calls an init function. When another tab of this origin holds a session, the
- * new client takes it first (waiting at most 200 ms). Rejects with a GenericError
- * (`invalid_options`) when the options are wrong.
- * @param {import('./index.js').AuthClientOptions} options
- * @returns {Promise<AuthClient>}
- */
-export async function createAuthClient(options) {
-  ready ??= init();
-  await ready;
-  return AuthClient.create(options);
+const HANDOFF = 'spa-auth:handoff';
+const TOO_BIG = {};
+
+/** The engine's `{ name, error, error_description }` as a JS Error. */
+function toError(e) {
+  const x = new Error(e.error_description);
+  x.name = e.name;
+  x.error = e.error;
+  x.error_description = e.error_description;
+  return x;
 }
 
-export { AuthClient };
+/** A response body as text, read as a stream that stops at `max` bytes. */
+async function readText(res, max) {
+  if (+res.headers.get('content-length') > max) throw TOO_BIG;
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const parts = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) { reader.cancel(); throw TOO_BIG; }
+    parts.push(value);
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  return new TextDecoder().decode(all);
+}
+
+const bytes = (b64url) => Uint8Array.from(atob(b64url.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+
+/** On a callback page inside an iframe or popup: hands the URL to the page that started the login. */
+function handOff(url) {
+  const message = { type: HANDOFF, url };
+  const opener = window.opener;
+  for (const w of [parent !== window && parent, opener]) {
+    try { w?.postMessage(message, location.origin); } catch { /* a closed or foreign window */ }
+  }
+  const channel = new BroadcastChannel(HANDOFF);
+  channel.postMessage(message);
+  // A popup closes itself a moment later, once the messages have left.
+  setTimeout(() => { channel.close(); if (opener || window.name === 'spa-auth:login') close(); }, 100);
+}
+
+const ready = new WeakMap();
+
+export class AuthClient {
+  #e;
+  #calls = new Map();
+  #reqs = new Map();
+  #events = new EventTarget();
+  #next = 1;
+  #channel;
+  #held;
+  #holdToken;
+  #shared;
+  #callbacks = new Map();
+
+  /** Prefer `createAuthClient`, which waits for the wasm and for the other tabs' session. */
+  constructor(options) {
+    if (!loaded) throw toError({ name: 'GenericError', error: 'browser_error', error_description: 'spa-auth is still loading: use createAuthClient' });
+    let text;
+    try { text = JSON.stringify(options ?? null); } catch { text = 'null'; }
+    try { this.#e = new Engine(text); } catch (x) { throw toError(JSON.parse(x)); }
+    /** `false` when `crossTab: false` was passed or the browser lacks Web Locks or BroadcastChannel. */
+    this.sharesAcrossTabs = false;
+    const held = early ?? query();
+    early = null;
+    ready.set(this, held.then((names) => this.#call('init', {
+      href: location.href, origin: location.origin, locks: !!locks, channel: typeof BroadcastChannel === 'function', held: names,
+    })));
+  }
+
+  // ----- the effect loop -----
+
+  #feed(ev) {
+    let text;
+    try { text = JSON.stringify(ev); } catch {
+      const c = this.#calls.get(ev.call);
+      this.#calls.delete(ev.call);
+      return c?.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'an argument is not JSON-serializable' }));
+    }
+    for (const f of JSON.parse(this.#e.handle(text, Date.now()))) this.#do(f);
+  }
+
+  #settle(call, then) {
+    const c = this.#calls.get(call);
+    this.#calls.delete(call);
+    if (c) then(c);
+  }
+
+  #do(f) {
+    const req = f.req;
+    const back = (ev) => this.#feed({ req, ...ev });
+    switch (f.do) {
+      case 'resolve': return this.#settle(f.call, (c) => c.resolve(f.value ?? undefined));
+      case 'reject': return this.#settle(f.call, (c) => c.reject(toError(f.error)));
+      case 'share':
+        this.#calls.delete(f.call);
+        this.#shared = f.with;
+        return;
+      case 'respond': {
+        const res = this.#reqs.get(req);
+        this.#reqs.delete(req);
+        return this.#settle(f.call, (c) => c.resolve(res));
+      }
+      case 'fetch': return this.#fetch(f, back);
+      case 'verify': return this.#verify(f, back);
+      case 'timer': return void setTimeout(back, f.ms);
+      case 'open': return this.#open(f, back);
+      case 'replace': return history.replaceState(history.state, '', f.url);
+      case 'handoff': return handOff(f.url);
+      case 'channel':
+        this.#channel = new BroadcastChannel(f.name);
+        this.#channel.onmessage = (e) => typeof e.data === 'string' && this.#feed({ tab: e.data });
+        this.sharesAcrossTabs = true;
+        return;
+      case 'post': return this.#channel?.postMessage(f.data);
+      case 'lock':
+        return void locks.request(f.name, () => new Promise((release) => { this.#reqs.set(req, release); back(); })).catch(() => {});
+      case 'unlock':
+      case 'unframe':
+        this.#reqs.get(req)?.();
+        return void this.#reqs.delete(req);
+      case 'hold': {
+        // One shared generation lock at a time: the new one replaces the old.
+        this.#held?.();
+        this.#held = null;
+        const token = (this.#holdToken = {});
+        if (f.name) {
+          locks.request(f.name, { mode: 'shared' }, () => new Promise((release) => {
+            if (this.#holdToken !== token) return release();
+            this.#held = release;
+            back();
+          })).catch(() => {});
+        }
+        return;
+      }
+      case 'query': return void query().then((held) => back({ held }));
+      case 'event':
+        return void this.#events.dispatchEvent(new CustomEvent('sessionchange', {
+          detail: { reason: f.reason, otherTab: f.otherTab, isAuthenticated: f.isAuthenticated },
+        }));
+      case 'frame': return this.#frame(f, back);
+      case 'authfetch': return this.#authFetch(f, back);
+    }
+  }
+
+  async #fetch(f, back) {
+    let ev;
+    try {
+      const res = await fetch(f.url, {
+        method: f.method,
+        body: f.body,
+        headers: f.body ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
+        signal: AbortSignal.timeout(f.timeout),
+      });
+      ev = { status: res.status, body: await readText(res, f.max), www: res.headers.get('www-authenticate') ?? undefined };
+    } catch (x) {
+      ev = { error: x === TOO_BIG ? 'too_big' : x?.name === 'TimeoutError' ? 'timeout' : navigator.onLine === false ? 'offline' : 'network' };
+    }
+    back(ev);
+  }
+
+  async #verify(f, back) {
+    let ev;
+    try {
+      const key = await crypto.subtle.importKey('jwk', f.jwk, f.import, false, ['verify']);
+      ev = { ok: await crypto.subtle.verify(f.params, key, bytes(f.sig), new TextEncoder().encode(f.data)) };
+    } catch {
+      ev = { error: 'key' };
+    }
+    back(ev);
+  }
+
+  async #open(f, back) {
+    const openUrl = this.#calls.get(f.call)?.openUrl;
+    try {
+      if (typeof openUrl === 'function') await openUrl(f.url);
+      else location.assign(f.url);
+      back();
+    } catch {
+      back({ error: 'open' });
+    }
+  }
+
+  async #authFetch(f, back) {
+    try {
+      const copy = this.#calls.get(f.call).request.clone();
+      copy.headers.set('Authorization', `Bearer ${f.token}`);
+      const res = await fetch(copy);
+      this.#reqs.set(f.req, res);
+      back({ status: res.status, www: res.headers.get('www-authenticate') ?? undefined });
+    } catch {
+      back({ error: 'network' });
+    }
+  }
+
+  /** An iframe or popup login: opens it, forwards every message and the popup's closing, until `unframe`. */
+  #frame(f, back) {
+    const onMessage = (e) => back({ origin: e.origin, data: e.data });
+    const channel = new BroadcastChannel(HANDOFF);
+    channel.onmessage = (e) => back({ via: 'channel', data: e.data });
+    addEventListener('message', onMessage);
+    let frame, popup, poll;
+    if (!f.popup) {
+      frame = document.createElement('iframe');
+      frame.title = 'spa-auth silent login';
+      frame.setAttribute('aria-hidden', 'true');
+      frame.style.display = 'none';
+      frame.src = f.url;
+      document.body.append(frame);
+    } else {
+      popup = this.#calls.get(f.call)?.popup;
+      try {
+        if (popup) popup.location.href = f.url;
+        else popup = open(f.url, 'spa-auth:login', 'popup,width=480,height=680');
+      } catch { popup = null; }
+      if (!popup) setTimeout(() => back({ error: 'popup_open' }));
+      else poll = setInterval(() => { if (popup.closed) { clearInterval(poll); back({ closed: 1 }); } }, f.poll);
+    }
+    this.#reqs.set(f.req, () => {
+      removeEventListener('message', onMessage);
+      channel.close();
+      clearInterval(poll);
+      frame?.remove();
+      try { popup?.close(); } catch { /* already gone */ }
+    });
+  }
+
+  #call(op, args, extra) {
+    return new Promise((resolve, reject) => {
+      const call = this.#next++;
+      this.#calls.set(call, { resolve, reject, ...extra });
+      this.#feed({ call, op, ...args });
+    });
+  }
+
+  /** A call the engine answers synchronously. */
+  #now(op, args) {
+    let out, err;
+    const call = this.#next++;
+    this.#calls.set(call, { resolve: (v) => { out = v; }, reject: (e) => { err = e; } });
+    this.#feed({ call, op, ...args });
+    if (err) throw err;
+    return out;
+  }
+
+  // ----- the API -----
+
+  /** Redirects to the provider's login page. */
+  loginWithRedirect(o = {}) {
+    return this.#call('login', { authorizationParams: o.authorizationParams, appState: o.appState }, { openUrl: o.openUrl });
+  }
+
+  /** Finishes a login on the page the provider redirected to. Resolves `{ appState }`. */
+  handleRedirectCallback(url) {
+    // A repeat of a handled URL (React StrictMode runs effects twice) gets the same promise.
+    this.#shared = 0;
+    const call = this.#next;
+    const p = this.#call('callback', { url, href: location.href });
+    if (this.#shared) return this.#callbacks.get(this.#shared);
+    this.#callbacks.set(call, p);
+    return p;
+  }
+
+  /** Restores the provider's session silently in a hidden iframe (`prompt=none`). */
+  checkSession(o = {}) {
+    return this.#call('checkSession', { authorizationParams: o.authorizationParams });
+  }
+
+  /** Signs in in a popup; `popup` (in `options` or `config`) is a window the app opened itself. */
+  loginWithPopup(o = {}, config = {}) {
+    return this.#call('popup', { authorizationParams: o.authorizationParams }, { popup: o.popup ?? config.popup });
+  }
+
+  /** Signs in in a popup for `authorizationParams` and resolves the access token for them. */
+  getTokenWithPopup(o = {}, config = {}) {
+    return this.#call('popupToken', { authorizationParams: o.authorizationParams }, { popup: o.popup ?? config.popup });
+  }
+
+  isAuthenticated() { return this.#call('isAuthenticated'); }
+
+  getUser() { return this.#call('getUser'); }
+
+  getIdTokenClaims() { return this.#call('getIdTokenClaims'); }
+
+  /** An access token: a cache hit in one crossing into the engine, else one shared refresh. */
+  getTokenSilently(o = {}) {
+    const p = o.authorizationParams;
+    const plain = (v) => v == null || typeof v === 'string';
+    if (!o.detailedResponse && o.cacheMode !== 'off' && plain(p?.audience) && plain(p?.scope)) {
+      const token = this.#e.cached(p?.audience ?? undefined, p?.scope ?? undefined, Date.now());
+      if (token !== undefined) return Promise.resolve(token);
+    }
+    return this.#call('getToken', { authorizationParams: p, cacheMode: o.cacheMode, detailedResponse: o.detailedResponse });
+  }
+
+  /** Whether `scope` was granted (not only requested) for `{ audience }`. */
+  hasScope(scope, o = {}) {
+    return this.#now('hasScope', { scope, audience: o.audience });
+  }
+
+  /** `fetch` with the access token; on a 401 `invalid_token` challenge, refreshes once and retries. */
+  fetchWithAuth(input, init, o = {}) {
+    let request;
+    try { request = new Request(input, init); } catch {
+      return Promise.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'fetchWithAuth: input and init do not make a valid Request' }));
+    }
+    return this.#call('fetch', { authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, { request });
+  }
+
+  /** Forgets the session here and in every tab, then opens the provider's logout unless `openUrl` is `false`. */
+  logout(o = {}) {
+    const local = o.openUrl === false;
+    return this.#call('logout', { logoutParams: o.logoutParams, openUrl: local ? false : undefined }, { openUrl: local ? undefined : o.openUrl });
+  }
+
+  /** Revokes the refresh token at the provider (RFC 7009) and forgets it. */
+  revokeRefreshToken() { return this.#call('revoke'); }
+
+  /** `sessionchange`: `event.detail` is `{ reason, otherTab, isAuthenticated }`. */
+  addEventListener(type, listener) { this.#events.addEventListener(type, listener); }
+
+  removeEventListener(type, listener) { this.#events.removeEventListener(type, listener); }
+
+  /** Releases the wasm memory of this client. */
+  free() {
+    this.#channel?.close();
+    this.#held?.();
+    this.#e.free();
+  }
+}
+
+/**
+ * Creates a client once the wasm is loaded. When another tab of this origin holds a
+ * session, the client takes it first (waiting at most 200 ms). Rejects with a
+ * GenericError (`invalid_options`) when the options are wrong.
+ */
+export async function createAuthClient(options) {
+  await wasm;
+  const client = new AuthClient(options);
+  await ready.get(client);
+  return client;
+}

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Prints what an app ships, in gzip -9 bytes: the .wasm, the glue and the wrapper.
+# Prints what an app ships, in gzip -9 bytes: the .wasm and the one JS module (glue + effect loop + API).
 # With --check, fails when the total exceeds the budget in size-budget.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=0
-for f in pkg/spa_auth_bg.wasm pkg/spa_auth.js pkg/index.js; do
+for f in pkg/spa_auth_bg.wasm pkg/index.js; do
   n=$(gzip -9c "$f" | wc -c)
   printf '  %-22s %7d bytes raw %7d bytes gzip -9\n' "$(basename "$f")" "$(wc -c <"$f")" "$n"
   total=$((total + n))

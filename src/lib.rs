@@ -5,16 +5,16 @@
 //! package whose JS API mirrors `@auth0/auth0-spa-js` v2.
 //!
 //! ## Module map
-//! - [`core`]: the sans-IO protocol core. URL building, callback parsing,
-//!   token-response parsing, ID-token claim checks, JWS header and key policy, the
-//!   token cache, the messages between tabs. Plain Rust, tested natively and fuzzed.
-//! - [`flight`]: single-flight and an async lock, plain futures tested natively.
-//! - `browser` (wasm32 only): the shell. `fetch`, `sessionStorage`, `location` and
-//!   `history`, WebCrypto (randomness, digests, signatures), Web Locks and
-//!   `BroadcastChannel`, hidden iframes and popups. The only code that touches `web-sys`.
-//! - `client` (wasm32 only): `AuthClient`, the flows composed from the core and the
-//!   shell; `client::sharing` shares one session across tabs.
-//! - `js` (wasm32 only): the `#[wasm_bindgen]` surface. Options in, errors out.
+//! - [`core`]: pure protocol steps. URL building, callback parsing, token-response
+//!   parsing, ID-token claim checks, JWS header and key policy, the token cache, the
+//!   messages between tabs, PKCE and SHA-2. Plain Rust, tested natively and fuzzed.
+//! - [`engine`]: the synchronous state machine that holds all state and makes every
+//!   decision: events in (calls, I/O results, the clock), effects out (fetch, verify,
+//!   lock, broadcast, frames, timers, resolve). No awaits, no browser types.
+//! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: one class, strings across.
+//!
+//! The JS effect loop that performs the effects lives in the npm package
+//! (`pkg-template/index.js`).
 //!
 //! ## Specifications
 //! RFC 6749 (OAuth 2.0), RFC 6750 (Bearer), RFC 7636 (PKCE), RFC 7009
@@ -26,6 +26,7 @@
 #![deny(unsafe_code)]
 
 pub mod core;
+pub mod engine;
 
 /// Talc instead of the default dlmalloc: smaller in the wasm (measured in the README).
 #[cfg(target_arch = "wasm32")]
@@ -34,11 +35,6 @@ pub mod core;
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread only,
 // which is what TalckWasm requires.
 static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
-pub mod flight;
 
 #[cfg(target_arch = "wasm32")]
-pub mod browser;
-#[cfg(target_arch = "wasm32")]
-pub mod client;
-#[cfg(target_arch = "wasm32")]
-pub mod js;
+pub mod wasm;

@@ -19,6 +19,19 @@ pub struct Entry {
     pub access_token: AccessToken,
     /// `expires_in` as seconds since the epoch, by the client clock.
     pub expires_at: i64,
+    /// `expires_in` itself: the token's lifetime, which bounds the expiry margin.
+    pub lifetime: i64,
+}
+
+impl Entry {
+    /// Whether the token is still fresh at `now`: it expires more than a margin from now,
+    /// the margin being `leeway` but never more than half the token's own lifetime, so a
+    /// token shorter than the leeway (30 s against the default 60) is still cached for
+    /// half its life instead of being refreshed on every call.
+    pub fn is_fresh(&self, now: i64, leeway: i64) -> bool {
+        let margin = leeway.min(self.lifetime / 2).max(0);
+        now < self.expires_at.saturating_sub(margin)
+    }
 }
 
 /// The signed-in user's current ID token.
@@ -49,9 +62,9 @@ fn scopes(s: &str) -> impl Iterator<Item = &str> {
 
 impl Session {
     /// A token for `audience` whose requested scope covers `scope` and that is still
-    /// valid `leeway` seconds from now.
+    /// fresh (see [`Entry::is_fresh`]).
     pub fn get(&self, audience: Option<&str>, scope: &str, now: i64, leeway: i64) -> Option<&Entry> {
-        self.find(audience, scope).filter(|e| now < e.expires_at - leeway)
+        self.find(audience, scope).filter(|e| e.is_fresh(now, leeway))
     }
 
     /// Like [`Session::get`], expired or not. The token stored under exactly this key is
@@ -74,6 +87,7 @@ impl Session {
             granted_scope: response.scope.unwrap_or_else(|| scope.to_owned()),
             access_token: response.access_token,
             expires_at: now.saturating_add(response.expires_in),
+            lifetime: response.expires_in,
         });
         if let Some(rt) = response.refresh_token {
             self.refresh_token = Some(rt);
@@ -160,13 +174,35 @@ mod tests {
         s.store(Some("api"), "openid read", response("a1", Some("r1"), Some("openid read")), None, 1000);
         s.store(None, "openid", response("a2", None, None), None, 1000);
         assert_eq!(s.get(Some("api"), "read", 1000, 60).unwrap().access_token.secret(), "a1");
-        assert_eq!(s.get(Some("api"), "openid read", 1039, 60).unwrap().access_token.secret(), "a1");
-        assert!(s.get(Some("api"), "openid read", 1040, 60).is_none(), "expired by leeway");
+        // A 100-second token: the margin is half its life, 50 s, not the 60 s leeway.
+        assert_eq!(s.get(Some("api"), "openid read", 1049, 60).unwrap().access_token.secret(), "a1");
+        assert!(s.get(Some("api"), "openid read", 1050, 60).is_none(), "stale by the margin");
         assert!(s.find(Some("api"), "openid read").is_some());
         assert!(s.get(Some("api"), "write", 1000, 60).is_none());
         assert!(s.get(Some("other"), "read", 1000, 60).is_none());
         assert_eq!(s.get(None, "openid", 1000, 0).unwrap().access_token.secret(), "a2");
         assert_eq!(s.refresh_token().unwrap().secret(), "r1", "a response without a refresh token keeps the old one");
+    }
+
+    #[test]
+    fn a_token_shorter_than_the_leeway_is_cached_for_half_its_life() {
+        let mut s = Session::default();
+        let mut short = response("a30", None, None);
+        short.expires_in = 30;
+        s.store(None, "openid", short, None, 1000);
+        // Leeway 60 would make a 30-second token stale at once; the margin is 15 s instead.
+        assert!(s.get(None, "openid", 1000, 60).is_some(), "fresh when issued");
+        assert!(s.get(None, "openid", 1014, 60).is_some());
+        assert!(s.get(None, "openid", 1015, 60).is_none(), "stale at half its life");
+        // A long token keeps the whole leeway as its margin.
+        let mut long = response("a3600", None, None);
+        long.expires_in = 3600;
+        s.store(None, "openid long", long, None, 1000);
+        assert!(s.get(None, "openid long", 1000 + 3539, 60).is_some());
+        assert!(s.get(None, "openid long", 1000 + 3540, 60).is_none());
+        // Leeway 0: fresh until the very end.
+        assert!(s.get(None, "openid", 1029, 0).is_some());
+        assert!(s.get(None, "openid", 1030, 0).is_none());
     }
 
     #[test]

@@ -361,6 +361,12 @@ impl ObjectWriter {
             None => self,
         }
     }
+    /// Adds a boolean member.
+    pub fn bool(mut self, k: &str, v: bool) -> Self {
+        self.key(k);
+        self.0.push_str(if v { "true" } else { "false" });
+        self
+    }
     /// Adds an integer member.
     pub fn int(mut self, k: &str, v: i64) -> Self {
         self.key(k);

@@ -13,6 +13,7 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod form;
+pub mod hash;
 pub mod id_token;
 pub mod json;
 pub mod jws;

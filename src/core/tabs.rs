@@ -41,6 +41,7 @@ pub fn session_message(session: &Session) -> String {
                 .str("granted_scope", &e.granted_scope)
                 .str("access_token", e.access_token.secret())
                 .int("expires_at", e.expires_at)
+                .int("lifetime", e.lifetime)
                 .finish()
         })
         .collect();
@@ -103,6 +104,7 @@ fn parse_session(v: &Value) -> Option<Session> {
                 granted_scope: e.get("granted_scope")?.as_str()?.to_owned(),
                 access_token: AccessToken::new(opt_str(e, "access_token")??),
                 expires_at: e.get("expires_at")?.as_i64()?,
+                lifetime: e.get("lifetime")?.as_i64()?,
             })
         })
         .collect::<Option<Vec<_>>>()?;

@@ -1,0 +1,155 @@
+//! One session across the tabs of an origin, with no token in storage.
+//!
+//! - **One refresh for all tabs.** A refresh runs under a Web Lock named for the issuer
+//!   and client. Each tab also holds a *shared* lock named for the generation of its
+//!   tokens, so the lock holder sees in `navigator.locks.query()` whether another tab
+//!   holds newer tokens, and takes those over the channel instead of refreshing.
+//! - **Joining.** A new tab asks the live tabs for the session before it reports signed
+//!   out; it waits at most [`JOIN_MS`], and only when some tab holds a session.
+//! - **Logout** in one tab clears every tab; its epoch drops whatever was in flight.
+//!
+//! The messages themselves (and their strict parsing) are [`crate::core::tabs`].
+
+use super::{fx, Engine, Flow, Input};
+use crate::core::callback;
+use crate::core::id_token;
+use crate::core::json::Value;
+use crate::core::tabs::{self as messages, Message};
+
+/// How long a new tab waits for a live tab's session.
+pub const JOIN_MS: i64 = 200;
+
+/// The channel of this client, when it shares its session.
+#[derive(Default, Debug)]
+pub(crate) struct TabState {
+    pub(crate) channel: Option<String>,
+}
+
+/// A call waiting for the session to reach a generation (joining), or a timer.
+pub(crate) struct Wait {
+    call: u32,
+    target: i64,
+}
+
+/// The shared lock that says a tab holds tokens of `generation`.
+pub(crate) fn generation_lock(channel: &str, generation: i64) -> String {
+    format!("{channel}:gen:{generation}")
+}
+
+impl Engine {
+    /// `createAuthClient`'s second half: the page's origin; the hand-off of a callback
+    /// page inside an iframe or popup; the channel; joining the session of live tabs.
+    pub(crate) fn init(&mut self, call: u32, ev: &Value) {
+        self.own_origin = ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned();
+        // In a silent-login iframe or a login popup, this page only hands the answer back.
+        if let Some(href) = ev.get("href").and_then(Value::as_str) {
+            if callback::is_handoff(href) {
+                let href = href.to_owned();
+                self.emit(fx("handoff").str("url", &href));
+            }
+        }
+        let can = ev.get("locks").and_then(Value::as_bool) == Some(true) && ev.get("channel").and_then(Value::as_bool) == Some(true);
+        if self.config.cross_tab && can {
+            let name = messages::channel_name(&self.config.issuer, &self.config.client_id);
+            self.emit(fx("channel").str("name", &name));
+            self.tabs.channel = Some(name);
+        }
+        let held: Vec<String> =
+            ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect();
+        let newest = self.newest_generation(&held);
+        if newest > self.session.generation() {
+            self.post_sync();
+            self.add_flow(Flow::Wait(Wait { call, target: newest }));
+        } else {
+            self.resolve(call, "null");
+        }
+    }
+
+    pub(crate) fn step_wait(&mut self, id: u32, f: Wait, input: Input) -> Option<Wait> {
+        match input {
+            Input::Start => {
+                self.timer(id, JOIN_MS);
+                Some(f)
+            }
+            Input::CaughtUp | Input::Timer(_) => {
+                self.resolve(f.call, "null");
+                None
+            }
+            _ => Some(f),
+        }
+    }
+
+    /// The newest generation any tab of this channel holds, from the lock names (0: none).
+    pub(crate) fn newest_generation(&self, names: &[String]) -> i64 {
+        let Some(channel) = &self.tabs.channel else { return 0 };
+        let prefix = format!("{channel}:gen:");
+        names.iter().filter_map(|n| n.strip_prefix(&prefix)?.parse::<i64>().ok()).max().unwrap_or(0)
+    }
+
+    pub(crate) fn post(&mut self, text: &str) {
+        if self.tabs.channel.is_some() {
+            self.emit(fx("post").str("data", text));
+        }
+    }
+
+    pub(crate) fn post_sync(&mut self) {
+        let text = messages::sync_message(self.session.generation());
+        self.post(&text);
+    }
+
+    /// After this tab got tokens from the provider: stamp their generation, hold its lock,
+    /// hand them to the other tabs, tell the app. Returns the hold's request.
+    pub(crate) fn publish(&mut self, reason: &str) -> Option<u32> {
+        let generation = (self.now_ms() as i64).max(self.session.generation().saturating_add(1));
+        self.session.set_generation(generation);
+        let hold = self.hold(generation);
+        let text = messages::session_message(&self.session);
+        self.post(&text);
+        self.event(reason, false);
+        hold
+    }
+
+    /// A message from another tab of this channel.
+    pub(crate) fn on_tab_message(&mut self, text: &str) {
+        if self.tabs.channel.is_none() {
+            return;
+        }
+        match messages::parse(text) {
+            Some(Message::Session(theirs)) => {
+                if theirs.generation() <= self.session.generation() || !self.belongs_here(&theirs) {
+                    return;
+                }
+                let was_authenticated = self.session.is_authenticated();
+                let generation = theirs.generation();
+                self.session = theirs;
+                self.hold(generation);
+                self.event(if was_authenticated { "refresh" } else { "login" }, true);
+                // Whoever waited for these tokens (a join, a refresh about to run) has them.
+                for id in self.flow_ids() {
+                    let target = match self.flow_mut(id) {
+                        Some(Flow::Wait(w)) => Some(w.target),
+                        Some(Flow::Refresh(r)) => r.catching_up(),
+                        _ => None,
+                    };
+                    if target.is_some_and(|t| generation >= t) {
+                        self.run(id, Input::CaughtUp);
+                    }
+                }
+            }
+            Some(Message::Sync { generation }) => {
+                if self.session.generation() > generation && self.session.is_authenticated() {
+                    let text = messages::session_message(&self.session);
+                    self.post(&text);
+                }
+            }
+            Some(Message::Logout) => self.end_session(true),
+            None => {}
+        }
+    }
+
+    /// A session from another tab is taken only with an ID token of this issuer and client.
+    fn belongs_here(&self, session: &crate::core::cache::Session) -> bool {
+        let Some(t) = session.id_token() else { return false };
+        id_token::decode(t.raw.secret()).is_ok_and(|jwt| jwt.claims.iss == self.config.issuer && jwt.claims.aud.contains(&self.config.client_id))
+    }
+}

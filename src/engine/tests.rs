@@ -1,0 +1,394 @@
+//! The engine's decisions, natively, with a fake clock and a fake network: each test
+//! feeds events and asserts on the effects, in milliseconds.
+
+use super::*;
+use crate::core::base64url;
+use crate::core::json::{self, Value};
+
+pub(crate) const ISSUER: &str = "https://op.example/";
+const TOKEN_ENDPOINT: &str = "https://op.example/token";
+const JWKS_URI: &str = "https://op.example/jwks";
+
+/// An engine and its world: the clock, and the effects of the last event.
+pub(crate) struct World {
+    pub e: Engine,
+    pub now: f64,
+    pub fx: Vec<Value>,
+    next_call: u32,
+}
+
+pub(crate) fn discovery_body() -> String {
+    format!(
+        r#"{{"issuer":"{ISSUER}","authorization_endpoint":"https://op.example/auth","token_endpoint":"{TOKEN_ENDPOINT}","jwks_uri":"{JWKS_URI}","revocation_endpoint":"https://op.example/revoke","end_session_endpoint":"https://op.example/logout","response_modes_supported":["query","web_message"]}}"#
+    )
+}
+
+/// An unsigned-looking RS256 token with these claims; the fake WebCrypto decides validity.
+pub(crate) fn id_token(claims: &str) -> String {
+    let b = |s: &str| base64url::encode(s.as_bytes());
+    format!("{}.{}.{}", b(r#"{"alg":"RS256","kid":"k1"}"#), b(claims), b("sig"))
+}
+
+pub(crate) fn jwks_body() -> &'static str {
+    r#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"}]}"#
+}
+
+impl World {
+    pub fn new(extra: &str) -> World {
+        let options = format!(
+            r#"{{"domain":"{ISSUER}","clientId":"spa","authorizationParams":{{"redirect_uri":"https://app.example/cb","audience":"https://api/"}}{extra}}}"#
+        );
+        let e = Engine::new(wire::options(&options).unwrap(), Box::new(MemoryStore::default())).unwrap();
+        let mut w = World { e, now: 1_700_000_000_000.0, fx: Vec::new(), next_call: 1 };
+        w.send(r#"{"call":999,"op":"init","href":"https://app.example/","origin":"https://app.example","locks":true,"channel":true,"held":[]}"#);
+        w
+    }
+
+    pub fn send(&mut self, event: &str) -> &[Value] {
+        let out = self.e.handle(event, self.now);
+        self.fx = json::parse(&out).unwrap().as_array().unwrap().to_vec();
+        &self.fx
+    }
+
+    /// A call; returns its id.
+    pub fn call(&mut self, op: &str, args: &str) -> u32 {
+        let id = self.next_call;
+        self.next_call += 1;
+        let sep = if args.is_empty() { "" } else { "," };
+        self.send(&format!(r#"{{"call":{id},"op":"{op}"{sep}{args}}}"#));
+        id
+    }
+
+    pub fn kinds(&self) -> Vec<String> {
+        self.fx.iter().map(|f| f.get("do").unwrap().as_str().unwrap().to_owned()).collect()
+    }
+
+    pub fn find(&self, kind: &str) -> Option<Value> {
+        self.fx.iter().find(|f| f.get("do").unwrap().as_str() == Some(kind)).cloned()
+    }
+
+    pub fn all(&self, kind: &str) -> Vec<Value> {
+        self.fx.iter().filter(|f| f.get("do").unwrap().as_str() == Some(kind)).cloned().collect()
+    }
+
+    pub fn req_of(&self, kind: &str) -> u32 {
+        self.find(kind).unwrap_or_else(|| panic!("no {kind} in {:?}", self.kinds())).get("req").unwrap().as_i64().unwrap() as u32
+    }
+
+    /// The fetch effect to `url`, if any.
+    pub fn fetch_to(&self, url: &str) -> Option<Value> {
+        self.all("fetch").into_iter().find(|f| f.get("url").unwrap().as_str() == Some(url))
+    }
+
+    pub fn reply(&mut self, req: u32, status: u16, body: &str) -> &[Value] {
+        let mut b = String::new();
+        json::write_str(&mut b, body);
+        self.send(&format!(r#"{{"req":{req},"status":{status},"body":{b}}}"#))
+    }
+
+    /// The resolve or reject effect of `call` among the last effects.
+    pub fn outcome(&self, call: u32) -> Option<std::result::Result<Value, String>> {
+        self.fx.iter().find_map(|f| {
+            if f.get("call").and_then(Value::as_i64) != Some(call.into()) {
+                return None;
+            }
+            match f.get("do")?.as_str()? {
+                "resolve" => Some(Ok(f.get("value").cloned().unwrap_or(Value::Null))),
+                "reject" => Some(Err(f.get("error")?.get("error")?.as_str()?.to_owned())),
+                _ => None,
+            }
+        })
+    }
+
+    /// Answers discovery, the JWK Set and every signature check with `valid`, as long as
+    /// the engine asks for them; returns the effects of the last answer.
+    pub fn serve_provider(&mut self, valid: bool) {
+        for _ in 0..10 {
+            if let Some(f) = self.fetch_to(&format!("{}.well-known/openid-configuration", ISSUER)) {
+                let req = f.get("req").unwrap().as_i64().unwrap() as u32;
+                self.reply(req, 200, &discovery_body());
+            } else if let Some(f) = self.fetch_to(JWKS_URI) {
+                let req = f.get("req").unwrap().as_i64().unwrap() as u32;
+                self.reply(req, 200, jwks_body());
+            } else if let Some(f) = self.find("verify") {
+                let req = f.get("req").unwrap().as_i64().unwrap() as u32;
+                self.send(&format!(r#"{{"req":{req},"ok":{valid}}}"#));
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Signs in through a redirect login and its callback; returns the effects of the
+    /// token response's processing.
+    pub fn sign_in(&mut self, expires_in: i64) {
+        self.call("login", "");
+        self.serve_provider(true);
+        let open = self.find("open").expect("the login opens the authorize URL");
+        let url = open.get("url").unwrap().as_str().unwrap().to_owned();
+        let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
+        let (state, nonce) = (get("state"), get("nonce"));
+        self.send(&format!(r#"{{"req":{}}}"#, self.req_of("open")));
+        let href = format!("https://app.example/cb?code=c1&state={state}");
+        self.call("callback", &format!(r#""href":"{href}""#));
+        let token = self.fetch_to(TOKEN_ENDPOINT).expect("the code is exchanged");
+        let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, self.secs() + 600, self.secs());
+        let body = format!(
+            r#"{{"access_token":"at1","token_type":"Bearer","expires_in":{expires_in},"refresh_token":"rt1","id_token":"{}"}}"#,
+            id_token(&claims)
+        );
+        self.reply(token.get("req").unwrap().as_i64().unwrap() as u32, 200, &body);
+        self.serve_provider(true);
+        assert!(self.e.session.is_authenticated(), "signed in: {:?}", self.kinds());
+    }
+
+    pub fn secs(&self) -> i64 {
+        (self.now / 1000.0) as i64
+    }
+
+    pub fn token_response(&self, at: &str, rt: Option<&str>, expires_in: i64) -> String {
+        let rt = rt.map(|r| format!(r#","refresh_token":"{r}""#)).unwrap_or_default();
+        format!(r#"{{"access_token":"{at}","token_type":"Bearer","expires_in":{expires_in}{rt}}}"#)
+    }
+}
+
+#[test]
+fn a_redirect_login_makes_one_exchange_and_signs_in() {
+    let mut w = World::new("");
+    w.sign_in(300);
+    assert_eq!(w.e.cached(None, None, w.now).as_deref(), Some("at1"));
+}
+
+
+impl World {
+    /// Runs out the clock by `secs`.
+    fn wait(&mut self, secs: i64) {
+        self.now += (secs * 1000) as f64;
+    }
+
+    fn token_fetches(&self) -> Vec<Value> {
+        self.all("fetch").into_iter().filter(|f| f.get("url").unwrap().as_str() == Some(TOKEN_ENDPOINT)).collect()
+    }
+
+    fn req(v: &Value) -> u32 {
+        v.get("req").unwrap().as_i64().unwrap() as u32
+    }
+}
+
+fn crossless() -> World {
+    World::new(r#","crossTab":false,"leeway":60"#)
+}
+
+#[test]
+fn concurrent_callers_share_one_refresh() {
+    let mut w = crossless();
+    w.sign_in(120);
+    w.wait(100);
+    let a = w.call("getToken", "");
+    let fetch = w.token_fetches();
+    assert_eq!(fetch.len(), 1, "the first caller starts the refresh");
+    let b = w.call("getToken", "");
+    let c = w.call("getToken", r#""cacheMode":"off""#);
+    assert!(w.token_fetches().is_empty(), "the others join it");
+    let body = w.token_response("at2", Some("rt2"), 120);
+    w.reply(World::req(&fetch[0]), 200, &body);
+    for call in [a, b, c] {
+        assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at2"), "call {call}");
+    }
+    assert_eq!(w.e.session.refresh_token().unwrap().secret(), "rt2", "rotated");
+}
+
+#[test]
+fn a_token_shorter_than_the_leeway_is_served_from_the_cache() {
+    let mut w = crossless();
+    // 30-second tokens, leeway 60: before, every call refreshed.
+    w.sign_in(30);
+    for _ in 0..2 {
+        let call = w.call("getToken", "");
+        assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at1"));
+        assert!(w.token_fetches().is_empty());
+    }
+    w.wait(14);
+    assert_eq!(w.e.cached(None, None, w.now).as_deref(), Some("at1"));
+    w.wait(1);
+    assert_eq!(w.e.cached(None, None, w.now), None, "stale at half its life");
+    w.call("getToken", "");
+    assert_eq!(w.token_fetches().len(), 1);
+}
+
+#[test]
+fn a_logout_during_a_refresh_drops_the_late_answer() {
+    let mut w = World::new(r#","leeway":0"#);
+    w.sign_in(60);
+    w.wait(61);
+    let call = w.call("getToken", "");
+    // The Web Lock, then the query: no other tab holds newer tokens.
+    let lock = w.req_of("lock");
+    w.send(&format!(r#"{{"req":{lock}}}"#));
+    let query = w.req_of("query");
+    w.send(&format!(r#"{{"req":{query},"held":[]}}"#));
+    let fetch = w.token_fetches().pop().expect("the refresh is sent");
+    // Another tab logs out while the refresh is held at the provider.
+    w.send(&format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::logout_message())));
+    assert!(!w.e.session.is_authenticated());
+    let body = w.token_response("at-late", Some("rt-late"), 60);
+    w.reply(World::req(&fetch), 200, &body);
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "login_required");
+    assert!(!w.e.session.is_authenticated(), "not signed in again");
+    assert!(w.e.session.refresh_token().is_none());
+    assert!(w.all("post").is_empty(), "nothing broadcast");
+    assert!(w.find("unlock").is_some(), "the lock is released");
+}
+
+#[test]
+fn a_logout_here_during_a_refresh_drops_the_late_answer_too() {
+    let mut w = crossless();
+    w.sign_in(60);
+    w.wait(61);
+    let call = w.call("getToken", "");
+    let fetch = w.token_fetches().pop().unwrap();
+    let out = w.call("logout", r#""openUrl":false"#);
+    assert!(w.outcome(out).unwrap().is_ok());
+    let body = w.token_response("at-late", Some("rt-late"), 60);
+    w.reply(World::req(&fetch), 200, &body);
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "login_required");
+    assert!(w.e.session.refresh_token().is_none() && w.e.cached(None, None, w.now).is_none());
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::new();
+    json::write_str(&mut out, s);
+    out
+}
+
+#[test]
+fn invalid_grant_ends_the_session_in_every_tab() {
+    let mut w = World::new("");
+    w.sign_in(60);
+    w.wait(61);
+    let call = w.call("getToken", "");
+    w.send(&format!(r#"{{"req":{}}}"#, w.req_of("lock")));
+    w.send(&format!(r#"{{"req":{},"held":[]}}"#, w.req_of("query")));
+    let fetch = w.token_fetches().pop().unwrap();
+    w.reply(World::req(&fetch), 400, r#"{"error":"invalid_grant"}"#);
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "login_required");
+    let posts = w.all("post");
+    assert!(posts.iter().any(|p| p.get("data").unwrap().as_str().unwrap().contains("logout")), "every tab is told");
+    assert!(w.find("unlock").is_some());
+}
+
+#[test]
+fn the_tab_that_finds_newer_tokens_takes_them_instead_of_refreshing() {
+    let mut w = World::new(r#","leeway":0"#);
+    w.sign_in(60);
+    let mine = w.e.session.generation();
+    w.wait(61);
+    let call = w.call("getToken", "");
+    w.send(&format!(r#"{{"req":{}}}"#, w.req_of("lock")));
+    let channel = crate::core::tabs::channel_name(ISSUER, "spa");
+    let newer = mine + 5000;
+    w.send(&format!(r#"{{"req":{},"held":["{channel}:gen:{newer}"]}}"#, w.req_of("query")));
+    assert!(w.token_fetches().is_empty(), "no refresh with a rotated token");
+    assert!(w.all("post").iter().any(|p| p.get("data").unwrap().as_str().unwrap().contains("\"sync\"")));
+    // The other tab answers with its session.
+    let mut theirs = crate::core::cache::Session::default();
+    let raw = id_token(&format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs()));
+    let jwt = crate::core::id_token::decode(&raw).unwrap();
+    let response = crate::core::token::process_response(200, &w.token_response("at-other", Some("rt-other"), 60)).unwrap();
+    theirs.store(Some("https://api/"), &w.e.config.effective_scope(None), response, Some((crate::core::secret::IdToken::new(raw), jwt)), w.secs());
+    theirs.set_generation(newer);
+    let msg = crate::core::tabs::session_message(&theirs);
+    w.send(&format!(r#"{{"tab":{}}}"#, json_string(&msg)));
+    assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at-other"));
+    assert!(w.token_fetches().is_empty());
+    assert!(w.find("unlock").is_some());
+}
+
+#[test]
+fn an_unknown_key_refetches_the_jwk_set_at_most_once_a_minute() {
+    let mut w = crossless();
+    w.sign_in(600);
+    // A refresh whose ID token names a kid the set lacks, 10 s after the set was fetched.
+    let refresh_with_kid = |w: &mut World, kid: &str| {
+        w.call("getToken", r#""cacheMode":"off""#);
+        let fetch = w.token_fetches().pop().unwrap();
+        let b = |s: &str| base64url::encode(s.as_bytes());
+        let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs());
+        let raw = format!("{}.{}.{}", b(&format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#)), b(&claims), b("s"));
+        let body = format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":600,"refresh_token":"r","id_token":"{raw}"}}"#);
+        w.reply(World::req(&fetch), 200, &body);
+    };
+    w.wait(10);
+    refresh_with_kid(&mut w, "rotated");
+    assert!(w.fetch_to(JWKS_URI).is_none(), "no refetch within the minute");
+    assert!(!w.e.session.is_authenticated(), "the unverifiable refresh ended the session");
+    // Sign in again, and after the minute: exactly one refetch.
+    w.sign_in(600);
+    w.wait(61);
+    refresh_with_kid(&mut w, "rotated");
+    let refetch = w.fetch_to(JWKS_URI).expect("one refetch after the minute");
+    let rotated = r#"{"keys":[{"kty":"RSA","kid":"rotated","n":"AQAB","e":"AQAB"}]}"#;
+    w.reply(World::req(&refetch), 200, rotated);
+    let verify = w.req_of("verify");
+    w.send(&format!(r#"{{"req":{verify},"ok":true}}"#));
+    assert!(w.e.session.is_authenticated());
+}
+
+#[test]
+fn a_repeated_callback_shares_the_first_and_the_transaction_is_taken_at_once() {
+    let mut w = crossless();
+    w.call("login", "");
+    w.serve_provider(true);
+    let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
+    let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
+    let state = q.iter().find(|(k, _)| k == "state").unwrap().1.clone();
+    assert_eq!(w.e.store_ref().keys().len(), 1);
+    let href = format!("https://app.example/cb?code=c1&state={state}");
+    let first = w.call("callback", &format!(r#""href":"{href}""#));
+    assert!(w.e.store_ref().keys().is_empty(), "taken before anything is awaited");
+    assert_eq!(w.find("replace").unwrap().get("url").unwrap().as_str(), Some("https://app.example/cb"));
+    assert_eq!(w.token_fetches().len(), 1);
+    // StrictMode: the same URL again, then the cleaned one.
+    w.call("callback", &format!(r#""href":"{href}""#));
+    assert_eq!(w.find("share").unwrap().get("with").unwrap().as_i64(), Some(first.into()));
+    w.call("callback", r#""href":"https://app.example/cb""#);
+    assert!(w.find("share").is_some());
+    assert!(w.token_fetches().is_empty(), "one code exchange");
+}
+
+#[test]
+fn a_popup_closed_by_the_user_is_cancelled_after_the_grace() {
+    let mut w = crossless();
+    let call = w.call("popup", "");
+    w.serve_provider(true);
+    let frame = w.req_of("frame");
+    // A message from another origin, or with another state, is ignored.
+    w.send(&format!(r#"{{"req":{frame},"origin":"https://evil.example","data":{{"type":"authorization_response","response":{{"code":"x","state":"y"}}}}}}"#));
+    assert!(w.outcome(call).is_none());
+    w.send(&format!(r#"{{"req":{frame},"origin":"https://op.example","data":{{"type":"authorization_response","response":{{"code":"x","state":"h.forged"}}}}}}"#));
+    assert!(w.outcome(call).is_none());
+    w.send(&format!(r#"{{"req":{frame},"closed":1}}"#));
+    let grace = w.req_of("timer");
+    assert_eq!(w.find("timer").unwrap().get("ms").unwrap().as_i64(), Some(1000));
+    w.send(&format!(r#"{{"req":{grace}}}"#));
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "cancelled");
+    assert!(w.find("unframe").is_some());
+}
+
+#[test]
+fn a_silent_login_without_a_session_resolves_signed_out() {
+    let mut w = crossless();
+    let call = w.call("checkSession", "");
+    w.serve_provider(true);
+    let frame_fx = w.find("frame").unwrap();
+    let url = frame_fx.get("url").unwrap().as_str().unwrap().to_owned();
+    assert!(url.contains("prompt=none") && url.contains("response_mode=web_message"));
+    let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
+    let frame = World::req(&frame_fx);
+    w.send(&format!(
+        r#"{{"req":{frame},"origin":"https://op.example","data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
+    ));
+    assert!(w.outcome(call).unwrap().is_ok());
+    assert!(w.find("unframe").is_some());
+}

@@ -1,0 +1,229 @@
+//! The JSON that crosses between the engine and the JS effect loop.
+//!
+//! Events in:
+//! - a call: `{"call":id,"op":"getToken",…arguments}`; `init` first, with the page's
+//!   `href`, `origin`, whether Web Locks and BroadcastChannel exist, and the names of the
+//!   locks held (queried while the wasm loaded);
+//! - a result: `{"req":r,…}`: `status`, `body`, `www` for a fetch (or `error`:
+//!   `timeout`, `network`, `offline`, `too_big`); `ok` for a verify; `held` for a lock
+//!   query; `origin`, `via`, `data` for a message to an open frame; `closed` for a popup;
+//!   nothing else for a lock granted, a timer or a navigation done;
+//! - a message from another tab: `{"tab":"…"}`.
+//!
+//! Effects out: a JSON array of `{"do":kind,…}`, performed in order.
+//!
+//! Options arrive as the app's options object through `JSON.stringify`: functions and
+//! windows stay on the JS side.
+
+use super::Expect;
+use super::Input;
+use crate::core::config::{AuthorizeParams, Options};
+use crate::core::error::{code, Error, Result};
+use crate::core::json::{self, ObjectWriter, Value};
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status.
+    pub status: u16,
+    /// The body text, at most 1 MB.
+    pub body: String,
+    /// `WWW-Authenticate`, when present.
+    pub www: Option<String>,
+}
+
+/// A message that reached the page while a frame or popup login is open.
+#[derive(Debug)]
+pub struct FrameMessage {
+    /// `MessageEvent.origin`; empty for the hand-off channel.
+    pub origin: String,
+    /// Whether it came over the hand-off `BroadcastChannel` (same origin by construction).
+    pub via_channel: bool,
+    /// The message data, as JSON.
+    pub data: Value,
+}
+
+/// Parses an event; `None` for anything that is not a JSON object.
+pub fn parse_event(text: &str) -> Option<Value> {
+    json::parse(text).ok().filter(|v| matches!(v, Value::Object(_)))
+}
+
+/// The input a result event means for a request of kind `expect`.
+pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) -> Input {
+    let error = ev.get("error").and_then(Value::as_str);
+    match expect {
+        Expect::Http => Input::Http(match error {
+            Some(kind) => Err(transport_error(kind, timeout_secs)),
+            None => Ok(Reply {
+                status: ev.get("status").and_then(Value::as_i64).unwrap_or(0).clamp(0, 999) as u16,
+                body: ev.get("body").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                www: ev.get("www").and_then(Value::as_str).map(str::to_owned),
+            }),
+        }),
+        Expect::Verify => Input::Verified(match ev.get("ok").and_then(Value::as_bool) {
+            Some(ok) if error.is_none() => Ok(ok),
+            _ => Err(()),
+        }),
+        Expect::Granted => Input::Granted,
+        Expect::Timer => Input::Timer(req),
+        Expect::Query => Input::Held(
+            ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect(),
+        ),
+        Expect::Open => Input::Opened(match error {
+            None => Ok(()),
+            Some(_) => Err(Error::new(code::BROWSER_ERROR, "openUrl failed")),
+        }),
+        Expect::Frame => {
+            if ev.get("closed").is_some() {
+                Input::Closed
+            } else if error.is_some() {
+                Input::Opened(Err(Error::of_kind(
+                    crate::core::error::Kind::PopupOpen,
+                    code::POPUP_OPEN,
+                    "the popup could not be opened (is a popup blocker on?)",
+                )))
+            } else {
+                Input::Message(FrameMessage {
+                    origin: ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    via_channel: ev.get("via").and_then(Value::as_str) == Some("channel"),
+                    data: ev.get("data").cloned().unwrap_or(Value::Null),
+                })
+            }
+        }
+    }
+}
+
+/// A failed `fetch`, as the loop reports it.
+fn transport_error(kind: &str, timeout_secs: u32) -> Error {
+    match kind {
+        "timeout" => Error::new(code::TIMEOUT, format!("the request did not complete within {timeout_secs} s")),
+        "too_big" => Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB"),
+        "offline" => Error::new(code::NETWORK_ERROR, "the browser is offline"),
+        _ => Error::new(code::NETWORK_ERROR, "the request failed before an answer arrived (network, DNS or CORS)"),
+    }
+}
+
+/// `{"name":…,"error":…,"error_description":…}` for the JS error the loop throws.
+pub fn error_json(e: &Error) -> String {
+    ObjectWriter::default().str("name", e.kind().js_name()).str("error", e.code()).str("error_description", e.description()).finish()
+}
+
+fn bad(what: &str) -> Error {
+    Error::new(code::INVALID_OPTIONS, what.to_owned())
+}
+
+/// A string member, `None` when absent or `null`.
+pub fn opt_string(v: &Value, key: &str) -> Result<Option<String>> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(bad(&format!("{key} must be a string"))),
+    }
+}
+
+/// A boolean member, `None` when absent or `null`.
+pub fn opt_bool(v: &Value, key: &str) -> Result<Option<bool>> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(bad(&format!("{key} must be a boolean"))),
+    }
+}
+
+/// A whole number of seconds from 0 to one day.
+fn opt_seconds(v: &Value, key: &str) -> Result<Option<u32>> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match n.parse::<u32>() {
+            Ok(s) if s <= 86_400 => Ok(Some(s)),
+            _ => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
+        },
+        Some(_) => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
+    }
+}
+
+/// `authorizationParams`: the three the SDK keys on, and every other one in order,
+/// numbers and booleans as their text.
+pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
+    let mut params = AuthorizeParams::default();
+    let members = match v {
+        None | Some(Value::Null) => return Ok(params),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(bad("authorizationParams must be an object")),
+    };
+    for (k, v) in members {
+        let text = match v {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.clone(),
+            Value::Bool(b) => (if *b { "true" } else { "false" }).to_owned(),
+            _ => return Err(bad(&format!("authorizationParams.{k} must be a string, a number or a boolean"))),
+        };
+        match k.as_str() {
+            "redirect_uri" => params.redirect_uri = Some(text),
+            "audience" => params.audience = Some(text),
+            "scope" => params.scope = Some(text),
+            _ => params.extra.push((k.clone(), text)),
+        }
+    }
+    Ok(params)
+}
+
+/// The client options, from the app's options object as JSON.
+pub fn options(text: &str) -> Result<Options> {
+    let js = json::parse(text).ok().filter(|v| matches!(v, Value::Object(_))).ok_or_else(|| bad("createAuthClient needs an options object"))?;
+    let mut endpoints = Vec::new();
+    if let Some(e) = js.get("endpoints") {
+        for name in ["authorization_endpoint", "token_endpoint", "end_session_endpoint", "revocation_endpoint", "jwks_uri"] {
+            if let Some(v) = opt_string(e, name)? {
+                endpoints.push((name.to_owned(), v));
+            }
+        }
+    }
+    let algs = match js.get("idTokenSigningAlgs") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) => Some(
+            a.iter().map(|x| x.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().ok_or_else(|| bad("idTokenSigningAlgs must be an array of strings"))?,
+        ),
+        Some(_) => return Err(bad("idTokenSigningAlgs must be an array of strings")),
+    };
+    Ok(Options {
+        domain: opt_string(&js, "domain")?.unwrap_or_default(),
+        client_id: opt_string(&js, "clientId")?.unwrap_or_default(),
+        issuer: opt_string(&js, "issuer")?,
+        authorization_params: authorize_params(js.get("authorizationParams"))?,
+        use_refresh_tokens: opt_bool(&js, "useRefreshTokens")?,
+        leeway: opt_seconds(&js, "leeway")?,
+        http_timeout_in_seconds: opt_seconds(&js, "httpTimeoutInSeconds")?,
+        endpoints,
+        id_token_signing_algs: algs,
+        cross_tab: opt_bool(&js, "crossTab")?,
+        authorize_timeout_in_seconds: opt_seconds(&js, "authorizeTimeoutInSeconds")?,
+        use_refresh_tokens_fallback: opt_bool(&js, "useRefreshTokensFallback")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_strictly() {
+        let o = options(r#"{"domain":"a.com","clientId":"c","leeway":5,"authorizationParams":{"audience":"x","max_age":0,"x":true}}"#).unwrap();
+        assert_eq!((o.domain.as_str(), o.leeway), ("a.com", Some(5)));
+        assert_eq!(o.authorization_params.extra, vec![("max_age".to_owned(), "0".to_owned()), ("x".to_owned(), "true".to_owned())]);
+        for bad in [
+            "null",
+            "[]",
+            r#"{"domain":5}"#,
+            r#"{"leeway":1.5}"#,
+            r#"{"leeway":-1}"#,
+            r#"{"leeway":"5"}"#,
+            r#"{"crossTab":"no"}"#,
+            r#"{"authorizationParams":{"a":{}}}"#,
+            r#"{"idTokenSigningAlgs":"RS256"}"#,
+        ] {
+            assert_eq!(options(bad).unwrap_err().code(), code::INVALID_OPTIONS, "{bad}");
+        }
+    }
+}
