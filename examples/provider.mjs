@@ -91,8 +91,13 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
   // Tests may hold token requests for a while before the provider sees them, to close
   // a tab mid-refresh; a request whose client went away meanwhile is dropped unprocessed.
   let tokenDelayMs = 0;
+  let gate = null; // while set, token requests wait for it before the provider sees them
   const received = [];
   provider.use(async (ctx, next) => {
+    if (ctx.path === '/token' && gate) {
+      received.push(Date.now());
+      await gate;
+    }
     if (ctx.path === '/token' && tokenDelayMs > 0) {
       received.push(Date.now());
       await new Promise((r) => setTimeout(r, tokenDelayMs));
@@ -114,6 +119,12 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     log,
     received,
     delayTokenRequests(ms) { tokenDelayMs = ms; },
+    /** Holds every token request until the returned function is called; then the provider answers them. */
+    holdTokenRequests() {
+      let release;
+      gate = new Promise((r) => { release = r; });
+      return () => { gate = null; release(); };
+    },
     setAccessTokenTTL(seconds) { tokenTTL = seconds; },
     /** Requests to `path` (and `grant_type`) since `since` entries. */
     count(path, grantType, since = 0) {

@@ -8,7 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 seconds=${1:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 cargo +nightly fuzz build
-for target in callback jwt token_response stored; do
+for target in callback jwt token_response stored engine_events tab_messages; do
   mkdir -p "corpus/$target"
   cp -n seeds/$target/* "corpus/$target/" 2>/dev/null || true
   echo "fuzzing $target for ${seconds}s"

@@ -1,228 +1,170 @@
-//! The browser shell in real headless browsers (Chromium and Firefox) through
-//! wasm-bindgen-test: storage, crypto randomness, URL cleanup, errors crossing to JS.
+//! What runs as wasm in real headless browsers (Chromium and Firefox), through
+//! wasm-bindgen-test: the engine through its export, sessionStorage transactions,
+//! randomness from getrandom, SHA-2 in the wasm, and errors crossing the boundary.
 #![cfg(target_arch = "wasm32")]
 
-use spa_auth::browser::{crypto, location, storage::TransactionStore};
-use spa_auth::client::AuthClient;
-use spa_auth::core::authorize::{self, Randomness, Transaction};
-use spa_auth::core::config::{AuthorizeParams, Config, Options};
-use spa_auth::core::discovery::Metadata;
-use spa_auth::core::pkce::{CodeVerifier, Pkce};
-use spa_auth::js::JsAuthClient;
-use wasm_bindgen::{JsCast, JsValue};
+use spa_auth::core::hash;
+use spa_auth::core::json::{self, Value};
+use spa_auth::wasm::Engine;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn options() -> Options {
-    Options {
-        domain: "tenant.example.com".into(),
-        client_id: "browser-test".into(),
-        authorization_params: AuthorizeParams { redirect_uri: Some("https://app.example/cb".into()), ..Default::default() },
-        endpoints: vec![
-            ("authorization_endpoint".into(), "https://tenant.example.com/authorize".into()),
-            ("token_endpoint".into(), "https://tenant.example.com/oauth/token".into()),
-        ],
-        ..Options::default()
-    }
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = sessionStorage, js_name = clear)]
+    fn storage_clear();
+    #[wasm_bindgen(js_namespace = sessionStorage, js_name = getItem)]
+    fn storage_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_namespace = sessionStorage, js_name = key)]
+    fn storage_key(i: u32) -> Option<String>;
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    fn date_now() -> f64;
 }
 
-fn transaction(seed: u8, now: i64) -> Transaction {
-    let config = Config::new(options()).unwrap();
-    let meta = spa_auth::core::discovery::from_options(&config).unwrap();
-    let random = Randomness { state: [seed; 32], nonce: [seed + 1; 32] };
-    let pkce = Pkce::s256(CodeVerifier::from_random([seed + 2; 32]), &[0; 32]);
-    authorize::request(authorize::Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random, pkce, None, now).unwrap().1
+const OPTIONS: &str = r#"{"domain":"https://tenant.example.com/","clientId":"browser-test","crossTab":false,
+  "authorizationParams":{"redirect_uri":"https://app.example/cb"},
+  "endpoints":{"authorization_endpoint":"https://tenant.example.com/authorize","token_endpoint":"https://tenant.example.com/oauth/token"}}"#;
+
+fn effects(out: &str) -> Vec<Value> {
+    json::parse(out).unwrap().as_array().unwrap().to_vec()
 }
 
-fn session_storage() -> web_sys::Storage {
-    web_sys::window().unwrap().session_storage().unwrap().unwrap()
+fn of_kind(fx: &[Value], kind: &str) -> Option<Value> {
+    fx.iter()
+        .find(|f| f.get("do").and_then(Value::as_str) == Some(kind))
+        .cloned()
 }
 
-#[wasm_bindgen_test]
-fn crypto_randomness_is_fresh() {
-    let a: [u8; 32] = crypto::random_bytes().unwrap();
-    let b: [u8; 32] = crypto::random_bytes().unwrap();
-    assert_ne!(a, b);
-    assert_ne!(a, [0; 32]);
-    let r = crypto::randomness().unwrap();
-    assert_ne!(r.state, r.nonce);
+fn keys() -> Vec<String> {
+    (0..).map_while(storage_key).collect()
 }
 
-#[wasm_bindgen_test]
-fn transactions_are_keyed_by_state_and_taken_once() {
-    session_storage().clear().unwrap();
-    let store = TransactionStore::new("browser-test");
-    let now = spa_auth::browser::now();
-    let (t1, t2) = (transaction(1, now), transaction(7, now));
-    store.put(&t1, now).unwrap();
-    store.put(&t2, now).unwrap();
-    assert_eq!(session_storage().length().unwrap(), 2, "two logins do not clobber each other");
-    assert!(store.any_pending().unwrap());
-    let text = store.take(&t1.state).unwrap().expect("stored");
-    assert_eq!(Transaction::from_json(&text, now).unwrap(), t1);
-    assert_eq!(store.take(&t1.state).unwrap(), None, "taken once");
-    assert!(store.take(&t2.state).unwrap().is_some());
-    assert!(!store.any_pending().unwrap());
-    assert_eq!(session_storage().length().unwrap(), 0);
+/// A redirect login through the export: returns the authorize URL it opens.
+fn login(e: &mut Engine, call: u32) -> String {
+    let fx = effects(&e.handle(&format!(r#"{{"call":{call},"op":"login"}}"#), date_now()));
+    let open = of_kind(&fx, "open")
+        .expect("explicit endpoints need no discovery: the login opens at once");
+    open.get("url").unwrap().as_str().unwrap().to_owned()
+}
+
+fn param(url: &str, name: &str) -> String {
+    let q = spa_auth::core::form::parse(url.split_once('?').unwrap().1).unwrap();
+    q.into_iter().find(|(k, _)| k == name).unwrap().1
 }
 
 #[wasm_bindgen_test]
-fn expired_transactions_are_swept_on_the_next_login() {
-    session_storage().clear().unwrap();
-    let store = TransactionStore::new("browser-test");
-    let now = spa_auth::browser::now();
-    let old = transaction(1, now - authorize::TRANSACTION_TTL_SECS - 1);
-    store.put(&old, old.created_at).unwrap();
-    store.put(&transaction(7, now), now).unwrap();
-    assert_eq!(session_storage().length().unwrap(), 1);
-    assert_eq!(store.take(&old.state).unwrap(), None);
+fn the_engine_runs_a_login_through_its_export_with_fresh_randomness() {
+    storage_clear();
+    let mut e = Engine::new(OPTIONS).unwrap();
+    let fx = effects(&e.handle(
+        r#"{"call":1,"op":"init","href":"https://app.example/","origin":"https://app.example"}"#,
+        date_now(),
+    ));
+    assert!(of_kind(&fx, "resolve").is_some());
+    let (a, b) = (login(&mut e, 2), login(&mut e, 3));
+    // getrandom's crypto.getRandomValues: every state, nonce and verifier is new.
+    assert_ne!(param(&a, "state"), param(&b, "state"));
+    assert_ne!(param(&a, "nonce"), param(&b, "nonce"));
+    assert_ne!(param(&a, "code_challenge"), param(&b, "code_challenge"));
+    assert_eq!(param(&a, "code_challenge_method"), "S256");
+    assert_eq!(param(&a, "state").len(), 43, "32 random bytes, base64url");
 }
 
 #[wasm_bindgen_test]
-fn no_secret_reaches_storage_but_the_transaction() {
-    session_storage().clear().unwrap();
-    let now = spa_auth::browser::now();
-    let tx = transaction(3, now);
-    TransactionStore::new("browser-test").put(&tx, now).unwrap();
-    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    assert_eq!(storage.length().unwrap(), 0, "nothing in localStorage");
+fn transactions_live_in_session_storage_and_a_callback_takes_them_once() {
+    storage_clear();
+    let mut e = Engine::new(OPTIONS).unwrap();
+    let url = login(&mut e, 1);
+    let state = param(&url, "state");
+    let key = format!("spa-auth.tx.browser-test.{state}");
+    let stored = storage_get(&key).expect("the transaction is in sessionStorage");
+    // The verifier is in the transaction; its S256 challenge, hashed in the wasm, is in the URL.
+    let tx = json::parse(&stored).unwrap();
+    let verifier = tx
+        .get("code_verifier")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        spa_auth::core::base64url::encode(&hash::sha256(verifier.as_bytes())),
+        param(&url, "code_challenge")
+    );
+    assert!(!url.contains(&verifier));
+    let cb = format!("https://app.example/cb?code=c&state={state}");
+    let fx = effects(&e.handle(
+        &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":"https://app.example/"}}"#),
+        date_now(),
+    ));
+    assert!(storage_get(&key).is_none(), "taken in the same step");
+    assert!(of_kind(&fx, "fetch").is_some(), "the code is exchanged");
+    assert!(keys().is_empty());
+    // Replayed: nothing left to take.
+    let fx = effects(&e.handle(
+        &format!(r#"{{"call":3,"op":"callback","url":"{cb}&x=1","href":"https://app.example/"}}"#),
+        date_now(),
+    ));
+    let err = of_kind(&fx, "reject").unwrap();
+    assert_eq!(
+        err.get("error").unwrap().get("error").unwrap().as_str(),
+        Some("missing_transaction")
+    );
 }
 
 #[wasm_bindgen_test]
-fn a_callback_cleans_the_url_even_when_refused() {
-    session_storage().clear().unwrap();
-    let start = location::href().unwrap();
-    let base = start.split(['?', '#']).next().unwrap().to_owned();
-    let dirty = format!("{base}?keep=1&code=secret-code&state=unknown&iss=x&session_state=s");
-    location::replace(&dirty).unwrap();
-    let client = AuthClient::new(options()).unwrap();
-    let err = client.claim_callback(&dirty).err().expect("no transaction");
-    assert_eq!(err.code(), "missing_transaction");
-    assert!(!err.description().contains("secret-code"));
-    assert_eq!(location::href().unwrap(), format!("{base}?keep=1"));
-    location::replace(&start).unwrap();
+fn sha2_in_the_wasm_matches_fips_180_vectors() {
+    let hex = |d: Vec<u8>| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(
+        hex(hash::sha256(b"abc")),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert!(
+        hex(hash::digest(spa_auth::core::jws::Alg::ES384, b"abc")).starts_with("cb00753f45a35e8b")
+    );
+    assert!(
+        hex(hash::digest(spa_auth::core::jws::Alg::EdDSA, b"abc")).starts_with("ddaf35a193617aba")
+    );
 }
 
 #[wasm_bindgen_test]
-fn a_pending_login_with_another_state_is_a_mismatch() {
-    session_storage().clear().unwrap();
-    let now = spa_auth::browser::now();
-    TransactionStore::new("browser-test").put(&transaction(5, now), now).unwrap();
-    let client = AuthClient::new(options()).unwrap();
-    let err = client.claim_callback("https://app.example/cb?code=c&state=other").err().unwrap();
-    assert_eq!(err.code(), "state_mismatch");
-    assert_eq!(session_storage().length().unwrap(), 1, "the pending login is untouched");
-}
-
-fn field(v: &JsValue, k: &str) -> JsValue {
-    js_sys::Reflect::get(v, &k.into()).unwrap()
-}
-
-#[wasm_bindgen_test]
-fn errors_cross_to_js_as_named_errors() {
-    let opts = js_sys::Object::new();
-    js_sys::Reflect::set(&opts, &"domain".into(), &"http://example.com".into()).unwrap();
-    js_sys::Reflect::set(&opts, &"clientId".into(), &"x".into()).unwrap();
-    let err = JsAuthClient::new(opts.into()).err().expect("http is refused off localhost");
-    let e = err.dyn_ref::<js_sys::Error>().expect("an Error instance");
-    assert_eq!(String::from(e.name()), "GenericError");
-    assert_eq!(field(&err, "error").as_string().as_deref(), Some("invalid_options"));
-    assert!(field(&err, "error_description").as_string().unwrap().contains("https"));
-    assert_eq!(String::from(e.message()), field(&err, "error_description").as_string().unwrap());
-    let err = JsAuthClient::new(JsValue::from_str("nope")).err().unwrap();
-    assert_eq!(field(&err, "error").as_string().as_deref(), Some("invalid_options"));
-}
-
-#[wasm_bindgen_test]
-async fn provider_errors_become_authentication_errors() {
-    let opts = js_sys::Object::new();
-    js_sys::Reflect::set(&opts, &"domain".into(), &"tenant.example.com".into()).unwrap();
-    js_sys::Reflect::set(&opts, &"clientId".into(), &"x".into()).unwrap();
-    let client = JsAuthClient::new(opts.into()).unwrap();
-    let p = client.handle_redirect_callback(Some("https://app.example/cb?error=access_denied&error_description=No%20way&state=s".into()));
-    let err = wasm_bindgen_futures::JsFuture::from(p).await.expect_err("rejected");
-    assert_eq!(String::from(err.dyn_ref::<js_sys::Error>().unwrap().name()), "AuthenticationError");
-    assert_eq!(field(&err, "error").as_string().as_deref(), Some("access_denied"));
-    assert_eq!(field(&err, "error_description").as_string().as_deref(), Some("No way"));
-}
-
-#[wasm_bindgen_test]
-fn metadata_from_options_needs_no_network() {
-    let config = Config::new(options()).unwrap();
-    let m: Metadata = spa_auth::core::discovery::from_options(&config).unwrap();
-    assert_eq!(m.token_endpoint, "https://tenant.example.com/oauth/token");
-}
-
-#[wasm_bindgen_test]
-async fn an_unreachable_provider_is_a_network_error() {
-    let client = AuthClient::new(Options {
-        domain: "http://127.0.0.1:9".into(),
-        client_id: "x".into(),
-        http_timeout_in_seconds: Some(5),
-        ..Options::default()
-    })
-    .unwrap();
-    let err = client.metadata().await.expect_err("nothing listens on port 9");
-    assert_eq!(err.code(), "network_error");
-}
-
-/// Every algorithm against keys and tokens made by an independent JOSE library (jose),
-/// in this browser's WebCrypto: a good signature verifies, any tampering does not.
-#[wasm_bindgen_test]
-async fn webcrypto_verifies_every_supported_algorithm() {
-    use spa_auth::core::{id_token, jws};
-    let vectors = js_sys::JSON::parse(include_str!("vectors/signatures.json")).unwrap();
-    let vectors: js_sys::Array = vectors.unchecked_into();
-    assert_eq!(vectors.length(), 5);
-    for v in vectors.iter() {
-        let alg_name = field(&v, "alg").as_string().unwrap();
-        let token = field(&v, "token").as_string().unwrap();
-        let jwk = String::from(js_sys::JSON::stringify(&field(&v, "jwk")).unwrap());
-        let jwks = jws::process_jwks(200, &format!(r#"{{"keys":[{jwk}]}}"#)).unwrap();
-        let jwt = id_token::decode(&token).unwrap();
-        let (alg, kid) = jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap();
-        assert_eq!(alg.name(), alg_name);
-        let key = jws::select_key(&jwks, alg, kid.as_deref()).unwrap().expect("the vector's key");
-        let ok = spa_auth::browser::crypto::verify(alg, &key.json, jwt.signing_input.as_bytes(), &jwt.signature).await.unwrap();
-        assert!(ok, "{alg_name} verifies");
-
-        let mut bad_sig = jwt.signature.clone();
-        bad_sig[0] ^= 1;
-        let ok = spa_auth::browser::crypto::verify(alg, &key.json, jwt.signing_input.as_bytes(), &bad_sig).await.unwrap();
-        assert!(!ok, "{alg_name}: a flipped signature bit fails");
-
-        let tampered = jwt.signing_input.replace(".eyJ", ".eyK");
-        let ok = spa_auth::browser::crypto::verify(alg, &key.json, tampered.as_bytes(), &jwt.signature).await.unwrap();
-        assert!(!ok, "{alg_name}: a changed payload fails");
-    }
-}
-
-#[wasm_bindgen_test]
-async fn a_key_for_another_algorithm_is_refused_by_webcrypto_too() {
-    let vectors: js_sys::Array = js_sys::JSON::parse(include_str!("vectors/signatures.json")).unwrap().unchecked_into();
-    let rs = vectors.get(0);
-    let ps_jwk = String::from(js_sys::JSON::stringify(&field(&vectors.get(1), "jwk")).unwrap());
-    let jwt = spa_auth::core::id_token::decode(&field(&rs, "token").as_string().unwrap()).unwrap();
-    // The PS256 key's JWK says alg PS256: importing it for RS256 must fail, not verify.
-    let err = spa_auth::browser::crypto::verify(spa_auth::core::jws::Alg::RS256, &ps_jwk, jwt.signing_input.as_bytes(), &jwt.signature).await;
-    assert!(matches!(err, Err(ref e) if e.code() == "invalid_id_token") || matches!(err, Ok(false)));
-}
-
-/// RFC 7636 Appendix B through the browser's SHA-256.
-#[wasm_bindgen_test]
-async fn pkce_challenge_with_webcrypto() {
-    let verifier = CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
-    let digest = spa_auth::browser::crypto::digest("SHA-256", verifier.secret().as_bytes()).await.unwrap();
-    assert_eq!(Pkce::s256(verifier, &digest).challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-    let fresh = spa_auth::browser::crypto::pkce().await.unwrap();
-    assert_eq!(fresh.verifier.secret().len(), 43);
-    assert_eq!(fresh.challenge.len(), 43);
-}
-
-#[wasm_bindgen_test]
-async fn webcrypto_digests() {
-    let d = spa_auth::browser::crypto::digest("SHA-256", b"Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk").await.unwrap();
-    assert_eq!(spa_auth::core::id_token::half_hash(&d), "LDktKdoQak3Pk0cnXxCltA");
-    assert_eq!(spa_auth::browser::crypto::digest("SHA-512", b"").await.unwrap().len(), 64);
+fn errors_cross_the_boundary_with_their_stable_code_and_class() {
+    let err = Engine::new(r#"{"domain":"http://example.com","clientId":"x"}"#)
+        .err()
+        .expect("http is refused off localhost");
+    let e = json::parse(&err.as_string().unwrap()).unwrap();
+    assert_eq!(e.get("name").unwrap().as_str(), Some("GenericError"));
+    assert_eq!(e.get("error").unwrap().as_str(), Some("invalid_options"));
+    assert!(e
+        .get("error_description")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .contains("https"));
+    assert!(Engine::new("nope").is_err());
+    // A provider's error on the callback is an AuthenticationError with its own code.
+    storage_clear();
+    let mut engine = Engine::new(OPTIONS).unwrap();
+    let state = param(&login(&mut engine, 1), "state");
+    let cb = format!(
+        "https://app.example/cb?error=access_denied&error_description=No%20way&state={state}"
+    );
+    let fx = effects(&engine.handle(
+        &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":""}}"#),
+        date_now(),
+    ));
+    let err = of_kind(&fx, "reject").unwrap();
+    let err = err.get("error").unwrap();
+    assert_eq!(
+        err.get("name").unwrap().as_str(),
+        Some("AuthenticationError")
+    );
+    assert_eq!(err.get("error").unwrap().as_str(), Some("access_denied"));
+    assert_eq!(
+        err.get("error_description").unwrap().as_str(),
+        Some("No way")
+    );
+    // The hot path: nothing cached is `undefined`.
+    assert_eq!(engine.cached(None, None, date_now()), None);
 }

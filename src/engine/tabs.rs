@@ -40,7 +40,11 @@ impl Engine {
     /// `createAuthClient`'s second half: the page's origin; the hand-off of a callback
     /// page inside an iframe or popup; the channel; joining the session of live tabs.
     pub(crate) fn init(&mut self, call: u32, ev: &Value) {
-        self.own_origin = ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned();
+        self.own_origin = ev
+            .get("origin")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         // In a silent-login iframe or a login popup, this page only hands the answer back.
         if let Some(href) = ev.get("href").and_then(Value::as_str) {
             if callback::is_handoff(href) {
@@ -48,18 +52,27 @@ impl Engine {
                 self.emit(fx("handoff").str("url", &href));
             }
         }
-        let can = ev.get("locks").and_then(Value::as_bool) == Some(true) && ev.get("channel").and_then(Value::as_bool) == Some(true);
+        let can = ev.get("locks").and_then(Value::as_bool) == Some(true)
+            && ev.get("channel").and_then(Value::as_bool) == Some(true);
         if self.config.cross_tab && can {
             let name = messages::channel_name(&self.config.issuer, &self.config.client_id);
             self.emit(fx("channel").str("name", &name));
             self.tabs.channel = Some(name);
         }
-        let held: Vec<String> =
-            ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect();
+        let held: Vec<String> = ev
+            .get("held")
+            .and_then(Value::as_array)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect();
         let newest = self.newest_generation(&held);
         if newest > self.session.generation() {
             self.post_sync();
-            self.add_flow(Flow::Wait(Wait { call, target: newest }));
+            self.add_flow(Flow::Wait(Wait {
+                call,
+                target: newest,
+            }));
         } else {
             self.resolve(call, "null");
         }
@@ -81,9 +94,15 @@ impl Engine {
 
     /// The newest generation any tab of this channel holds, from the lock names (0: none).
     pub(crate) fn newest_generation(&self, names: &[String]) -> i64 {
-        let Some(channel) = &self.tabs.channel else { return 0 };
+        let Some(channel) = &self.tabs.channel else {
+            return 0;
+        };
         let prefix = format!("{channel}:gen:");
-        names.iter().filter_map(|n| n.strip_prefix(&prefix)?.parse::<i64>().ok()).max().unwrap_or(0)
+        names
+            .iter()
+            .filter_map(|n| n.strip_prefix(&prefix)?.parse::<i64>().ok())
+            .max()
+            .unwrap_or(0)
     }
 
     pub(crate) fn post(&mut self, text: &str) {
@@ -123,7 +142,14 @@ impl Engine {
                 let generation = theirs.generation();
                 self.session = theirs;
                 self.hold(generation);
-                self.event(if was_authenticated { "refresh" } else { "login" }, true);
+                self.event(
+                    if was_authenticated {
+                        "refresh"
+                    } else {
+                        "login"
+                    },
+                    true,
+                );
                 // Whoever waited for these tokens (a join, a refresh about to run) has them.
                 for id in self.flow_ids() {
                     let target = match self.flow_mut(id) {
@@ -149,7 +175,11 @@ impl Engine {
 
     /// A session from another tab is taken only with an ID token of this issuer and client.
     fn belongs_here(&self, session: &crate::core::cache::Session) -> bool {
-        let Some(t) = session.id_token() else { return false };
-        id_token::decode(t.raw.secret()).is_ok_and(|jwt| jwt.claims.iss == self.config.issuer && jwt.claims.aud.contains(&self.config.client_id))
+        let Some(t) = session.id_token() else {
+            return false;
+        };
+        id_token::decode(t.raw.secret()).is_ok_and(|jwt| {
+            jwt.claims.iss == self.config.issuer && jwt.claims.aud.contains(&self.config.client_id)
+        })
     }
 }

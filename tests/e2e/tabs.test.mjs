@@ -125,6 +125,29 @@ test('closing the tab that holds the lock mid-refresh: another tab refreshes, no
   await context.close();
 });
 
+test('a logout while a refresh is held at the provider sticks: the late answer signs nobody in again', async () => {
+  const { context, pages } = await tabs(1);
+  const [a, b] = pages;
+  await sleep(TTL * 1000 + 300);
+  const since = world.provider.log.length;
+  const heldAt = world.provider.received.length;
+  const release = world.provider.holdTokenRequests();
+  const refreshing = a.evaluate(() => auth.getTokenSilently().then(() => 'resolved', (e) => e.error));
+  while (world.provider.received.length === heldAt) await sleep(20); // a's refresh is at the provider
+  await b.evaluate(() => auth.logout({ openUrl: false }));
+  await a.waitForFunction(() => window.sessionEvents.some((e) => e.reason === 'logout' && e.otherTab), null, { timeout: 1000 });
+  release(); // the provider now rotates and answers 200, after the logout
+  assert.equal(await refreshing, 'login_required');
+  assert.deepEqual(refreshes(since).map((g) => g.status), [200], 'the late answer did arrive');
+  await sleep(300); // time for any broadcast of the late session to land
+  for (const p of [a, b]) {
+    assert.equal(await p.evaluate(() => auth.isAuthenticated()), false);
+    assert.equal(await p.evaluate(() => auth.getTokenSilently({ cacheMode: 'cache-only' })), undefined);
+    assert.equal(await p.evaluate(() => window.sessionEvents.filter((e) => e.reason !== 'logout' && e.at > Date.now() - 2000).length), 0);
+  }
+  await context.close();
+});
+
 test('opting out gives isolated tabs', async () => {
   const { context, pages } = await tabs(1, { crossTab: false });
   const [a, b] = pages;

@@ -49,12 +49,13 @@ export async function startApp(config, routes = {}, host = '127.0.0.1', callback
 /** Starts the provider, the app server (test page + pkg/ + API) and Chromium. */
 export async function startWorld({
   accessTokenTTL = 3, webMessage = false, appHost = '127.0.0.1', chromiumArgs = [], popupBlocking = false, callbackHeaders = {},
+  appOptions = {},
 } = {}) {
   // The app's port must be known before the provider registers its redirect URIs,
   // so the app server starts first and learns the issuer through a late-bound route.
   let provider;
   const denied = new Set(); // tokens the API treats as revoked
-  const app = await startApp(() => ({ issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scopes: API_SCOPES }), {
+  const app = await startApp(() => ({ issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scopes: API_SCOPES, options: appOptions }), {
     '/api/whoami': whoamiRoute({
       issuer: () => provider.issuer,
       jwksUri: () => `${provider.issuer}/jwks`,
