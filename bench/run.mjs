@@ -26,11 +26,12 @@ const gz = (file) => execFileSync('gzip', ['-9c', file], { maxBuffer: 1 << 26 })
 
 // Bytes an app ships, gzip -9: spa-auth's package files; the others bundled and minified.
 const sizes = {};
-const spaFiles = ['spa_auth_bg.wasm', 'spa_auth.js', 'index.js'];
+const spaFiles = ['spa_auth_bg.wasm', 'index.js'];
 sizes['spa-auth'] = spaFiles.reduce((n, f) => n + gz(path.join(ROOT, 'pkg', f)), 0);
+// Each adapter is bundled as an app bundles it: one module (spa-auth's with its wasm beside it).
+await fs.copyFile(path.join(ROOT, 'pkg/spa_auth_bg.wasm'), path.join(out, 'spa_auth_bg.wasm'));
 for (const sdk of SDKS) {
-  const external = sdk === 'spa-auth' ? ['/pkg/index.js'] : [];
-  await build({ entryPoints: [path.join(ROOT, `bench/entries/${sdk}.js`)], bundle: true, minify: true, format: 'esm', outfile: path.join(out, `${sdk}.js`), external, logLevel: 'warning' });
+  await build({ entryPoints: [path.join(ROOT, `bench/entries/${sdk}.js`)], bundle: true, minify: true, format: 'esm', outfile: path.join(out, `${sdk}.js`), logLevel: 'warning' });
   if (sdk !== 'spa-auth') sizes[sdk] = gz(path.join(out, `${sdk}.js`));
 }
 
@@ -76,6 +77,7 @@ async function runOnce(sdk, run) {
   await page.waitForFunction(() => window.bench);
   await page.evaluate(() => window.bench);
   r.coldStartMs = await page.evaluate(() => window.result.readyMs);
+  r.initMs = await page.evaluate(() => window.result.initMs);
   // Login through the provider's forms; the callback is timed in the page.
   await Promise.all([page.waitForURL(/\/interaction\//), page.evaluate(() => { adapter.login(); })]);
   await fillProviderForms(page, `bench-${sdk}-${run}`);
@@ -127,7 +129,7 @@ for (const sdk of SDKS) {
   for (let i = 0; i < RUNS; i++) runs.push(await runOnce(sdk, i));
   const m = (k) => median(runs.map((x) => x[k]));
   results[sdk] = {
-    name: NAMES[sdk], sizeGzipBytes: sizes[sdk], coldStartMs: m('coldStartMs'), callbackMs: m('callbackMs'), callbackCpuMs: m('callbackCpuMs'),
+    name: NAMES[sdk], sizeGzipBytes: sizes[sdk], initMs: m('initMs'), coldStartMs: m('coldStartMs'), callbackMs: m('callbackMs'), callbackCpuMs: m('callbackCpuMs'),
     cachedMedianUs: m('cachedMedianUs'), cachedP99Us: m('cachedP99Us'), refreshMs: m('refreshMs'),
     tokenRequestsFor50: m('tokenRequestsFor50'), failedOf50: m('failedOf50'), heapKB: m('heapKB'), runs,
   };
@@ -138,7 +140,8 @@ await provider.close();
 
 const rows = [
   ['shipped, gzip -9 (bytes)', (r) => r.sizeGzipBytes.toLocaleString('en')],
-  ['cold start: navigation → ready (ms)', (r) => r.coldStartMs.toFixed(1)],
+  ['init(): load the SDK, create the client (ms)', (r) => r.initMs.toFixed(1)],
+  ['SDK ready on a cold page: navigation → ready (ms)', (r) => r.coldStartMs.toFixed(1)],
   ['handleRedirectCallback (ms)', (r) => r.callbackMs.toFixed(1)],
   ['  of which not the token request (ms)', (r) => r.callbackCpuMs.toFixed(1)],
   ['cached getTokenSilently median (µs)', (r) => r.cachedMedianUs.toFixed(2)],
@@ -156,6 +159,19 @@ console.log(`\nspa-auth bench: medians of ${RUNS} runs, headless Chromium, local
 console.log(line(table[0]));
 console.log(`|${widths.map((w, i) => (i ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
 for (const row of table.slice(1)) console.log(line(row));
+// spa-auth as a ratio to each peer (below 1: spa-auth is smaller or faster).
+const ratioKeys = [['shipped bytes', 'sizeGzipBytes'], ['init()', 'initMs'], ['SDK ready, cold page', 'coldStartMs'],
+  ['handleRedirectCallback', 'callbackMs'], ['cached getTokenSilently median', 'cachedMedianUs'], ['cached getTokenSilently p99', 'cachedP99Us'],
+  ['refresh round trip', 'refreshMs'], ['JS heap after login', 'heapKB']];
+const peers = SDKS.filter((s) => s !== 'spa-auth');
+const ratioTable = [['spa-auth ÷', ...peers.map((s) => NAMES[s])],
+  ...ratioKeys.map(([label, k]) => [label, ...peers.map((s) => (results['spa-auth'][k] / results[s][k]).toFixed(2))])];
+const rw = ratioTable[0].map((_, i) => Math.max(...ratioTable.map((row) => row[i].length)));
+const rline = (row) => `| ${row.map((c, i) => (i ? c.padStart(rw[i]) : c.padEnd(rw[i]))).join(' | ')} |`;
+console.log('');
+console.log(rline(ratioTable[0]));
+console.log(`|${rw.map((w, i) => (i ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
+for (const row of ratioTable.slice(1)) console.log(rline(row));
 const file = path.join(ROOT, 'bench/results.json');
 await fs.writeFile(file, `${JSON.stringify({ runs: RUNS, date: new Date().toISOString(), results }, null, 2)}\n`);
 console.log(`\nwrote ${path.relative(ROOT, file)}`);

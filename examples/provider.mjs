@@ -107,7 +107,13 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
       }
     }
     await next();
-    log.push({ method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, at: Date.now() });
+    const entry = { method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, at: Date.now() };
+    // What the token endpoint issued, so tests can look for these tokens where they must not be.
+    if (ctx.path === '/token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      const { access_token: access, refresh_token: refresh, id_token: id } = ctx.body;
+      entry.issued = { access, refresh, id };
+    }
+    log.push(entry);
   });
 
   const callback = provider.callback();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: native core, the package build and its size budget, the browser shell in
+# Every test: native core and engine, the package build and its size budget, the wasm in
 # headless Chromium and Firefox, and end to end against a real OpenID provider.
 # Installs what it needs first (scripts/deps.sh), idempotently.
 set -euo pipefail
@@ -11,20 +11,20 @@ step() { printf '\n==> %s\n' "$*"; }
 step "installing what the tests need"
 bash scripts/deps.sh all
 
-step "native: cargo test (protocol core, single flight, the demo's timesheets API)"
+step "native: cargo test (protocol core, the engine's decisions, the demo's timesheets API)"
 cargo test --locked --workspace
 
-step "fuzz: each core parser for a short, bounded run (scripts/fuzz.sh SECONDS for longer)"
+step "fuzz: each target (the core's parsers, engine events, tab messages) for a short, bounded run"
 bash scripts/fuzz.sh 15
 
 step "package: build pkg/ and check the size budget"
 bash scripts/build-pkg.sh
 bash scripts/size.sh --check
 
-step "browser shell: wasm-bindgen-test in headless Chromium"
+step "wasm in the browser: wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER=$(command -v chromedriver) cargo test --locked --target wasm32-unknown-unknown --test browser
 
-step "browser shell: wasm-bindgen-test in headless Firefox"
+step "wasm in the browser: wasm-bindgen-test in headless Firefox"
 GECKODRIVER=$(command -v geckodriver) cargo test --locked --target wasm32-unknown-unknown --test browser
 
 step "end to end: playwright-core + Chromium against oidc-provider"

@@ -30,8 +30,7 @@ impl Store for SessionStorage {
         ss_get(key).ok().flatten()
     }
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        ss_set(key, value)
-            .map_err(|_| Error::new(code::BROWSER_ERROR, "sessionStorage.setItem failed"))
+        ss_set(key, value).map_err(|_| Error::new(code::BROWSER_ERROR, "sessionStorage.setItem failed"))
     }
     fn remove(&mut self, key: &str) {
         let _ = ss_remove(key);
@@ -62,12 +61,7 @@ impl Engine {
     }
 
     /// A fresh cached access token for (audience, scope), or `undefined`.
-    pub fn cached(
-        &mut self,
-        audience: Option<String>,
-        scope: Option<String>,
-        now: f64,
-    ) -> Option<String> {
+    pub fn cached(&mut self, audience: Option<String>, scope: Option<String>, now: f64) -> Option<String> {
         self.0.cached(audience.as_deref(), scope.as_deref(), now)
     }
 }

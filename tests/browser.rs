@@ -32,9 +32,7 @@ fn effects(out: &str) -> Vec<Value> {
 }
 
 fn of_kind(fx: &[Value], kind: &str) -> Option<Value> {
-    fx.iter()
-        .find(|f| f.get("do").and_then(Value::as_str) == Some(kind))
-        .cloned()
+    fx.iter().find(|f| f.get("do").and_then(Value::as_str) == Some(kind)).cloned()
 }
 
 fn keys() -> Vec<String> {
@@ -44,8 +42,7 @@ fn keys() -> Vec<String> {
 /// A redirect login through the export: returns the authorize URL it opens.
 fn login(e: &mut Engine, call: u32) -> String {
     let fx = effects(&e.handle(&format!(r#"{{"call":{call},"op":"login"}}"#), date_now()));
-    let open = of_kind(&fx, "open")
-        .expect("explicit endpoints need no discovery: the login opens at once");
+    let open = of_kind(&fx, "open").expect("explicit endpoints need no discovery: the login opens at once");
     open.get("url").unwrap().as_str().unwrap().to_owned()
 }
 
@@ -58,10 +55,7 @@ fn param(url: &str, name: &str) -> String {
 fn the_engine_runs_a_login_through_its_export_with_fresh_randomness() {
     storage_clear();
     let mut e = Engine::new(OPTIONS).unwrap();
-    let fx = effects(&e.handle(
-        r#"{"call":1,"op":"init","href":"https://app.example/","origin":"https://app.example"}"#,
-        date_now(),
-    ));
+    let fx = effects(&e.handle(r#"{"call":1,"op":"init","href":"https://app.example/","origin":"https://app.example"}"#, date_now()));
     assert!(of_kind(&fx, "resolve").is_some());
     let (a, b) = (login(&mut e, 2), login(&mut e, 3));
     // getrandom's crypto.getRandomValues: every state, nonce and verifier is new.
@@ -82,89 +76,47 @@ fn transactions_live_in_session_storage_and_a_callback_takes_them_once() {
     let stored = storage_get(&key).expect("the transaction is in sessionStorage");
     // The verifier is in the transaction; its S256 challenge, hashed in the wasm, is in the URL.
     let tx = json::parse(&stored).unwrap();
-    let verifier = tx
-        .get("code_verifier")
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        spa_auth::core::base64url::encode(&hash::sha256(verifier.as_bytes())),
-        param(&url, "code_challenge")
-    );
+    let verifier = tx.get("code_verifier").unwrap().as_str().unwrap().to_owned();
+    assert_eq!(spa_auth::core::base64url::encode(&hash::sha256(verifier.as_bytes())), param(&url, "code_challenge"));
     assert!(!url.contains(&verifier));
     let cb = format!("https://app.example/cb?code=c&state={state}");
-    let fx = effects(&e.handle(
-        &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":"https://app.example/"}}"#),
-        date_now(),
-    ));
+    let fx = effects(&e.handle(&format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":"https://app.example/"}}"#), date_now()));
     assert!(storage_get(&key).is_none(), "taken in the same step");
     assert!(of_kind(&fx, "fetch").is_some(), "the code is exchanged");
     assert!(keys().is_empty());
     // Replayed: nothing left to take.
-    let fx = effects(&e.handle(
-        &format!(r#"{{"call":3,"op":"callback","url":"{cb}&x=1","href":"https://app.example/"}}"#),
-        date_now(),
-    ));
+    let fx = effects(&e.handle(&format!(r#"{{"call":3,"op":"callback","url":"{cb}&x=1","href":"https://app.example/"}}"#), date_now()));
     let err = of_kind(&fx, "reject").unwrap();
-    assert_eq!(
-        err.get("error").unwrap().get("error").unwrap().as_str(),
-        Some("missing_transaction")
-    );
+    assert_eq!(err.get("error").unwrap().get("error").unwrap().as_str(), Some("missing_transaction"));
 }
 
 #[wasm_bindgen_test]
 fn sha2_in_the_wasm_matches_fips_180_vectors() {
     let hex = |d: Vec<u8>| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    assert_eq!(
-        hex(hash::sha256(b"abc")),
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    );
-    assert!(
-        hex(hash::digest(spa_auth::core::jws::Alg::ES384, b"abc")).starts_with("cb00753f45a35e8b")
-    );
-    assert!(
-        hex(hash::digest(spa_auth::core::jws::Alg::EdDSA, b"abc")).starts_with("ddaf35a193617aba")
-    );
+    assert_eq!(hex(hash::sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert!(hex(hash::digest(spa_auth::core::jws::Alg::ES384, b"abc")).starts_with("cb00753f45a35e8b"));
+    assert!(hex(hash::digest(spa_auth::core::jws::Alg::EdDSA, b"abc")).starts_with("ddaf35a193617aba"));
 }
 
 #[wasm_bindgen_test]
 fn errors_cross_the_boundary_with_their_stable_code_and_class() {
-    let err = Engine::new(r#"{"domain":"http://example.com","clientId":"x"}"#)
-        .err()
-        .expect("http is refused off localhost");
+    let err = Engine::new(r#"{"domain":"http://example.com","clientId":"x"}"#).err().expect("http is refused off localhost");
     let e = json::parse(&err.as_string().unwrap()).unwrap();
     assert_eq!(e.get("name").unwrap().as_str(), Some("GenericError"));
     assert_eq!(e.get("error").unwrap().as_str(), Some("invalid_options"));
-    assert!(e
-        .get("error_description")
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .contains("https"));
+    assert!(e.get("error_description").unwrap().as_str().unwrap().contains("https"));
     assert!(Engine::new("nope").is_err());
     // A provider's error on the callback is an AuthenticationError with its own code.
     storage_clear();
     let mut engine = Engine::new(OPTIONS).unwrap();
     let state = param(&login(&mut engine, 1), "state");
-    let cb = format!(
-        "https://app.example/cb?error=access_denied&error_description=No%20way&state={state}"
-    );
-    let fx = effects(&engine.handle(
-        &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":""}}"#),
-        date_now(),
-    ));
+    let cb = format!("https://app.example/cb?error=access_denied&error_description=No%20way&state={state}");
+    let fx = effects(&engine.handle(&format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":""}}"#), date_now()));
     let err = of_kind(&fx, "reject").unwrap();
     let err = err.get("error").unwrap();
-    assert_eq!(
-        err.get("name").unwrap().as_str(),
-        Some("AuthenticationError")
-    );
+    assert_eq!(err.get("name").unwrap().as_str(), Some("AuthenticationError"));
     assert_eq!(err.get("error").unwrap().as_str(), Some("access_denied"));
-    assert_eq!(
-        err.get("error_description").unwrap().as_str(),
-        Some("No way")
-    );
+    assert_eq!(err.get("error_description").unwrap().as_str(), Some("No way"));
     // The hot path: nothing cached is `undefined`.
     assert_eq!(engine.cached(None, None, date_now()), None);
 }

@@ -21,21 +21,12 @@ fn vectors() -> serde_json::Value {
 }
 
 fn jwks_text() -> String {
-    let keys: Vec<_> = vectors()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["jwk"].clone())
-        .collect();
+    let keys: Vec<_> = vectors().as_array().unwrap().iter().map(|v| v["jwk"].clone()).collect();
     json!({ "keys": keys }).to_string()
 }
 
 fn encoding_key(name: &str, alg: Algorithm) -> EncodingKey {
-    let pem = std::fs::read(format!(
-        "{}/tests/vectors/keys/{name}.pem",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let pem = std::fs::read(format!("{}/tests/vectors/keys/{name}.pem", env!("CARGO_MANIFEST_DIR"))).unwrap();
     match alg {
         Algorithm::RS256 | Algorithm::PS256 => EncodingKey::from_rsa_pem(&pem).unwrap(),
         Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(&pem).unwrap(),
@@ -62,9 +53,7 @@ fn real_tokens_pass_the_core_for_every_algorithm() {
         let jwt = id_token::decode(&token).unwrap();
         let (core_alg, core_kid) = jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap();
         assert_eq!(core_alg, Alg::from_name(name).unwrap());
-        let key = jws::select_key(&jwks, core_alg, core_kid.as_deref())
-            .unwrap()
-            .expect("a key");
+        let key = jws::select_key(&jwks, core_alg, core_kid.as_deref()).unwrap().expect("a key");
         assert_eq!(key.kid.as_deref(), Some(kid.as_str()));
 
         // The key the core chose really verifies the token (jsonwebtoken checks it natively).
@@ -72,12 +61,7 @@ fn real_tokens_pass_the_core_for_every_algorithm() {
         let mut validation = Validation::new(alg);
         validation.validate_exp = false;
         validation.set_audience(&["client-1"]);
-        jsonwebtoken::decode::<serde_json::Value>(
-            &token,
-            &DecodingKey::from_jwk(&jwk).unwrap(),
-            &validation,
-        )
-        .unwrap();
+        jsonwebtoken::decode::<serde_json::Value>(&token, &DecodingKey::from_jwk(&jwk).unwrap(), &validation).unwrap();
 
         let expect = Expectations {
             issuer: "https://issuer.test/",
@@ -88,10 +72,7 @@ fn real_tokens_pass_the_core_for_every_algorithm() {
             ..Default::default()
         };
         id_token::validate(&jwt.claims, &expect).unwrap();
-        let late = Expectations {
-            now: 3000,
-            ..expect
-        };
+        let late = Expectations { now: 3000, ..expect };
         assert!(id_token::validate(&jwt.claims, &late).is_err());
     }
 }
@@ -101,17 +82,9 @@ fn forged_headers_from_a_real_library_are_refused() {
     let jwks = jws::process_jwks(200, &jwks_text()).unwrap();
     // HS256 "signed" with the RSA public key as the secret: the classic alg confusion.
     let rsa_jwk = vectors()[0]["jwk"].to_string();
-    let hs = encode(
-        &Header::new(Algorithm::HS256),
-        &claims(),
-        &EncodingKey::from_secret(rsa_jwk.as_bytes()),
-    )
-    .unwrap();
+    let hs = encode(&Header::new(Algorithm::HS256), &claims(), &EncodingKey::from_secret(rsa_jwk.as_bytes())).unwrap();
     let jwt = id_token::decode(&hs).unwrap();
-    assert!(jws::check_header(&jwt.header, &jws::SUPPORTED)
-        .unwrap_err()
-        .description()
-        .contains("HS256 is not allowed"));
+    assert!(jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap_err().description().contains("HS256 is not allowed"));
 
     // An ES256 token whose kid points at the RSA key.
     let es = mint("ES256", Algorithm::ES256, claims(), Some("test-rs256"));
@@ -124,8 +97,5 @@ fn forged_headers_from_a_real_library_are_refused() {
     header.jwk = Some(serde_json::from_value(vectors()[0]["jwk"].clone()).unwrap());
     let embedded = encode(&header, &claims(), &encoding_key("RS256", Algorithm::RS256)).unwrap();
     let jwt = id_token::decode(&embedded).unwrap();
-    assert!(jws::check_header(&jwt.header, &jws::SUPPORTED)
-        .unwrap_err()
-        .description()
-        .contains("`jwk`"));
+    assert!(jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap_err().description().contains("`jwk`"));
 }

@@ -1,5 +1,5 @@
-// The bench adapter over spa-auth. The package itself is loaded unbundled from /pkg/.
-import { createAuthClient } from '/pkg/index.js';
+// The bench adapter over spa-auth, bundled with the package as an app would (the wasm beside it).
+import { createAuthClient } from '../../pkg/index.js';
 
 window.adapter = {
   async create(c) {

@@ -96,18 +96,11 @@ pub fn request(
             set(&mut params, "prompt", "none");
         }
     }
-    let redirect_uri = params.redirect_uri.clone().ok_or_else(|| {
-        Error::new(
-            code::INVALID_OPTIONS,
-            "authorizationParams.redirect_uri is required",
-        )
-    })?;
+    let redirect_uri =
+        params.redirect_uri.clone().ok_or_else(|| Error::new(code::INVALID_OPTIONS, "authorizationParams.redirect_uri is required"))?;
     check_redirect_uri(&redirect_uri)?;
     let scope = config.effective_scope(params.scope.as_deref());
-    let Pkce {
-        verifier,
-        challenge,
-    } = pkce;
+    let Pkce { verifier, challenge } = pkce;
     let tx = Transaction {
         state: match mode {
             Mode::Redirect => base64url::encode(&random.state),
@@ -137,10 +130,7 @@ pub fn request(
     for (k, v) in params.extra.iter().filter(|(k, _)| k != "response_type") {
         q = q.pair(k, v);
     }
-    Ok((
-        form::append_query(&metadata.authorization_endpoint, &q.finish()),
-        tx,
-    ))
+    Ok((form::append_query(&metadata.authorization_endpoint, &q.finish()), tx))
 }
 
 impl Transaction {
@@ -170,20 +160,13 @@ impl Transaction {
     /// Reads a stored transaction back; refuses one that is malformed or older than
     /// [`TRANSACTION_TTL_SECS`].
     pub fn from_json(text: &str, now: i64) -> Result<Transaction> {
-        let bad = || {
-            Error::new(
-                code::INVALID_TRANSACTION,
-                "the stored login transaction is malformed",
-            )
-        };
+        let bad = || Error::new(code::INVALID_TRANSACTION, "the stored login transaction is malformed");
         let v = json::parse(text).map_err(|_| bad())?;
         let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
         let tx = Transaction {
             state: s("state").ok_or_else(bad)?,
             nonce: s("nonce").ok_or_else(bad)?,
-            verifier: s("code_verifier")
-                .and_then(|c| CodeVerifier::parse(&c))
-                .ok_or_else(bad)?,
+            verifier: s("code_verifier").and_then(|c| CodeVerifier::parse(&c)).ok_or_else(bad)?,
             redirect_uri: s("redirect_uri").ok_or_else(bad)?,
             audience: s("audience"),
             scope: s("scope").ok_or_else(bad)?,
@@ -191,16 +174,10 @@ impl Transaction {
             organization: s("organization"),
             response_type: s("response_type").ok_or_else(bad)?,
             app_state: v.get("app_state").map(json::stringify),
-            created_at: v
-                .get("created_at")
-                .and_then(|x| x.as_i64())
-                .ok_or_else(bad)?,
+            created_at: v.get("created_at").and_then(|x| x.as_i64()).ok_or_else(bad)?,
         };
         if now - tx.created_at > TRANSACTION_TTL_SECS || tx.created_at > now + 300 {
-            return Err(Error::new(
-                code::TRANSACTION_EXPIRED,
-                "the login transaction has expired; start the login again",
-            ));
+            return Err(Error::new(code::TRANSACTION_EXPIRED, "the login transaction has expired; start the login again"));
         }
         Ok(tx)
     }
@@ -228,10 +205,7 @@ mod tests {
     }
 
     fn random() -> Randomness {
-        Randomness {
-            state: [1; 32],
-            nonce: [2; 32],
-        }
+        Randomness { state: [1; 32], nonce: [2; 32] }
     }
 
     pub(crate) fn pkce() -> Pkce {
@@ -250,39 +224,14 @@ mod tests {
         let (config, meta) = setup();
         let params = AuthorizeParams {
             scope: Some("read:a+b ünï".into()),
-            extra: vec![
-                ("organization".into(), "org_1".into()),
-                ("login_hint".into(), "a b@x.y".into()),
-                ("max_age".into(), "0".into()),
-            ],
+            extra: vec![("organization".into(), "org_1".into()), ("login_hint".into(), "a b@x.y".into()), ("max_age".into(), "0".into())],
             ..Default::default()
         };
-        let (url, tx) = request(
-            Mode::Redirect,
-            &config,
-            &meta,
-            &params,
-            random(),
-            pkce(),
-            Some("{\"to\":\"/x\"}".into()),
-            1000,
-        )
-        .unwrap();
-        assert!(
-            url.starts_with(
-                "https://tenant.auth0.com/authorize?client_id=client%201&response_type=code&"
-            ),
-            "{url}"
-        );
-        assert!(
-            url.contains("scope=openid%20read%3Aa%2Bb%20%C3%BCn%C3%AF%20offline_access"),
-            "{url}"
-        );
+        let (url, tx) = request(Mode::Redirect, &config, &meta, &params, random(), pkce(), Some("{\"to\":\"/x\"}".into()), 1000).unwrap();
+        assert!(url.starts_with("https://tenant.auth0.com/authorize?client_id=client%201&response_type=code&"), "{url}");
+        assert!(url.contains("scope=openid%20read%3Aa%2Bb%20%C3%BCn%C3%AF%20offline_access"), "{url}");
         assert!(url.contains("redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1"));
-        assert!(
-            !url.contains(tx.verifier.secret()),
-            "the verifier never leaves the browser in the request"
-        );
+        assert!(!url.contains(tx.verifier.secret()), "the verifier never leaves the browser in the request");
         let q = query(&url);
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("state"), Some(tx.state.as_str()));
@@ -292,26 +241,10 @@ mod tests {
         assert_eq!(get("audience"), Some("https://api.example/"));
         assert_eq!(get("scope"), Some("openid read:a+b ünï offline_access"));
         assert_eq!(get("login_hint"), Some("a b@x.y"));
-        assert_eq!(
-            (tx.max_age, tx.organization.as_deref()),
-            (Some(0), Some("org_1"))
-        );
+        assert_eq!((tx.max_age, tx.organization.as_deref()), (Some(0), Some("org_1")));
         assert_eq!(tx.response_type, "code");
-        let hybrid = AuthorizeParams {
-            extra: vec![("response_type".into(), "code id_token".into())],
-            ..Default::default()
-        };
-        let (url, tx) = request(
-            Mode::Redirect,
-            &config,
-            &meta,
-            &hybrid,
-            random(),
-            pkce(),
-            None,
-            1000,
-        )
-        .unwrap();
+        let hybrid = AuthorizeParams { extra: vec![("response_type".into(), "code id_token".into())], ..Default::default() };
+        let (url, tx) = request(Mode::Redirect, &config, &meta, &hybrid, random(), pkce(), None, 1000).unwrap();
         assert_eq!(url.matches("response_type=").count(), 1);
         assert!(url.contains("response_type=code%20id_token"));
         assert_eq!(tx.response_type, "code id_token");
@@ -321,55 +254,14 @@ mod tests {
     #[test]
     fn silent_and_popup_requests() {
         let (config, mut meta) = setup();
-        let params = AuthorizeParams {
-            extra: vec![("prompt".into(), "login".into())],
-            ..Default::default()
-        };
-        let (url, tx) = request(
-            Mode::Silent,
-            &config,
-            &meta,
-            &params,
-            random(),
-            pkce(),
-            None,
-            0,
-        )
-        .unwrap();
+        let params = AuthorizeParams { extra: vec![("prompt".into(), "login".into())], ..Default::default() };
+        let (url, tx) = request(Mode::Silent, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
         assert!(tx.state.starts_with(HANDOFF_STATE_PREFIX));
-        assert!(
-            url.contains("&prompt=none")
-                && !url.contains("prompt=login")
-                && !url.contains("response_mode"),
-            "{url}"
-        );
+        assert!(url.contains("&prompt=none") && !url.contains("prompt=login") && !url.contains("response_mode"), "{url}");
         meta.web_message = true;
-        let (url, _) = request(
-            Mode::Popup,
-            &config,
-            &meta,
-            &params,
-            random(),
-            pkce(),
-            None,
-            0,
-        )
-        .unwrap();
-        assert!(
-            url.contains("prompt=login") && url.contains("response_mode=web_message"),
-            "{url}"
-        );
-        let (_, tx) = request(
-            Mode::Redirect,
-            &config,
-            &meta,
-            &params,
-            random(),
-            pkce(),
-            None,
-            0,
-        )
-        .unwrap();
+        let (url, _) = request(Mode::Popup, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
+        assert!(url.contains("prompt=login") && url.contains("response_mode=web_message"), "{url}");
+        let (_, tx) = request(Mode::Redirect, &config, &meta, &params, random(), pkce(), None, 0).unwrap();
         assert!(!tx.state.starts_with(HANDOFF_STATE_PREFIX));
     }
 
@@ -377,71 +269,26 @@ mod tests {
     fn requires_a_redirect_uri_and_refuses_reserved_params() {
         let (mut config, meta) = setup();
         config.authorization_params.redirect_uri = None;
-        let e = request(
-            Mode::Redirect,
-            &config,
-            &meta,
-            &AuthorizeParams::default(),
-            random(),
-            pkce(),
-            None,
-            0,
-        )
-        .unwrap_err();
+        let e = request(Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random(), pkce(), None, 0).unwrap_err();
         assert!(e.description().contains("redirect_uri"));
-        let bad = AuthorizeParams {
-            extra: vec![("nonce".into(), "n".into())],
-            ..Default::default()
-        };
-        assert_eq!(
-            request(
-                Mode::Redirect,
-                &config,
-                &meta,
-                &bad,
-                random(),
-                pkce(),
-                None,
-                0
-            )
-            .unwrap_err()
-            .code(),
-            code::INVALID_OPTIONS
-        );
+        let bad = AuthorizeParams { extra: vec![("nonce".into(), "n".into())], ..Default::default() };
+        assert_eq!(request(Mode::Redirect, &config, &meta, &bad, random(), pkce(), None, 0).unwrap_err().code(), code::INVALID_OPTIONS);
     }
 
     #[test]
     fn transaction_round_trips_and_expires() {
         let (config, meta) = setup();
         let app_state = r#"{"returnTo":"/a?b=\"c\"","n":[1,true,null]}"#;
-        let (_, tx) = request(
-            Mode::Redirect,
-            &config,
-            &meta,
-            &AuthorizeParams::default(),
-            random(),
-            pkce(),
-            Some(app_state.into()),
-            1000,
-        )
-        .unwrap();
+        let (_, tx) =
+            request(Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random(), pkce(), Some(app_state.into()), 1000).unwrap();
         let text = tx.to_json();
         let back = Transaction::from_json(&text, 1000 + TRANSACTION_TTL_SECS).unwrap();
         assert_eq!(back, tx);
         assert_eq!(back.app_state.as_deref(), Some(app_state));
         let e = Transaction::from_json(&text, 1001 + TRANSACTION_TTL_SECS).unwrap_err();
         assert_eq!(e.code(), code::TRANSACTION_EXPIRED);
-        for bad in [
-            "",
-            "{}",
-            "[]",
-            r#"{"state":"s"}"#,
-            &text.replace("created_at", "x"),
-        ] {
-            assert_eq!(
-                Transaction::from_json(bad, 1000).unwrap_err().code(),
-                code::INVALID_TRANSACTION
-            );
+        for bad in ["", "{}", "[]", r#"{"state":"s"}"#, &text.replace("created_at", "x")] {
+            assert_eq!(Transaction::from_json(bad, 1000).unwrap_err().code(), code::INVALID_TRANSACTION);
         }
     }
 }

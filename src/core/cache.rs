@@ -63,43 +63,24 @@ fn scopes(s: &str) -> impl Iterator<Item = &str> {
 impl Session {
     /// A token for `audience` whose requested scope covers `scope` and that is still
     /// fresh (see [`Entry::is_fresh`]).
-    pub fn get(
-        &self,
-        audience: Option<&str>,
-        scope: &str,
-        now: i64,
-        leeway: i64,
-    ) -> Option<&Entry> {
-        self.find(audience, scope)
-            .filter(|e| e.is_fresh(now, leeway))
+    pub fn get(&self, audience: Option<&str>, scope: &str, now: i64, leeway: i64) -> Option<&Entry> {
+        self.find(audience, scope).filter(|e| e.is_fresh(now, leeway))
     }
 
     /// Like [`Session::get`], expired or not. The token stored under exactly this key is
     /// preferred over one whose wider scope also covers the request.
     pub fn find(&self, audience: Option<&str>, scope: &str) -> Option<&Entry> {
-        let same_audience = || {
-            self.entries
-                .iter()
-                .filter(move |e| e.audience.as_deref() == audience)
-        };
-        same_audience().find(|e| e.scope == scope).or_else(|| {
-            same_audience().find(|e| scopes(scope).all(|s| scopes(&e.scope).any(|x| x == s)))
-        })
+        let same_audience = || self.entries.iter().filter(move |e| e.audience.as_deref() == audience);
+        same_audience()
+            .find(|e| e.scope == scope)
+            .or_else(|| same_audience().find(|e| scopes(scope).all(|s| scopes(&e.scope).any(|x| x == s))))
     }
 
     /// Stores a token response: the access token under (audience, scope), the refresh
     /// token replacing the old one when one came back (rotation, RFC 6749 §6 and
     /// OAuth 2.0 Security BCP §4.14.2), the old one kept otherwise.
-    pub fn store(
-        &mut self,
-        audience: Option<&str>,
-        scope: &str,
-        response: TokenResponse,
-        id_token: Option<(IdToken, Jwt)>,
-        now: i64,
-    ) {
-        self.entries
-            .retain(|e| !(e.audience.as_deref() == audience && e.scope == scope));
+    pub fn store(&mut self, audience: Option<&str>, scope: &str, response: TokenResponse, id_token: Option<(IdToken, Jwt)>, now: i64) {
+        self.entries.retain(|e| !(e.audience.as_deref() == audience && e.scope == scope));
         self.entries.push(Entry {
             audience: audience.map(str::to_owned),
             scope: scope.to_owned(),
@@ -112,11 +93,7 @@ impl Session {
             self.refresh_token = Some(rt);
         }
         if let Some((raw, jwt)) = id_token {
-            self.id_token = Some(CurrentIdToken {
-                raw,
-                sub: jwt.claims.sub,
-                claims_json: jwt.payload_json,
-            });
+            self.id_token = Some(CurrentIdToken { raw, sub: jwt.claims.sub, claims_json: jwt.payload_json });
         }
     }
 
@@ -132,9 +109,7 @@ impl Session {
 
     /// Whether `scope` was granted for `audience`, by any token held for it.
     pub fn has_scope(&self, audience: Option<&str>, scope: &str) -> bool {
-        self.entries.iter().any(|e| {
-            e.audience.as_deref() == audience && scopes(&e.granted_scope).any(|g| g == scope)
-        })
+        self.entries.iter().any(|e| e.audience.as_deref() == audience && scopes(&e.granted_scope).any(|g| g == scope))
     }
 
     /// The granted scope of the token held for `audience` and `scope`.
@@ -163,18 +138,8 @@ impl Session {
     }
 
     /// A session rebuilt from its parts, as another tab sent them.
-    pub fn restore(
-        entries: Vec<Entry>,
-        refresh_token: Option<RefreshToken>,
-        id_token: Option<CurrentIdToken>,
-        generation: i64,
-    ) -> Session {
-        Session {
-            entries,
-            refresh_token,
-            id_token,
-            generation,
-        }
+    pub fn restore(entries: Vec<Entry>, refresh_token: Option<RefreshToken>, id_token: Option<CurrentIdToken>, generation: i64) -> Session {
+        Session { entries, refresh_token, id_token, generation }
     }
 
     /// Forgets the refresh token (after revoking it).
@@ -206,48 +171,17 @@ mod tests {
     #[test]
     fn keys_by_audience_and_scope_with_leeway() {
         let mut s = Session::default();
-        s.store(
-            Some("api"),
-            "openid read",
-            response("a1", Some("r1"), Some("openid read")),
-            None,
-            1000,
-        );
+        s.store(Some("api"), "openid read", response("a1", Some("r1"), Some("openid read")), None, 1000);
         s.store(None, "openid", response("a2", None, None), None, 1000);
-        assert_eq!(
-            s.get(Some("api"), "read", 1000, 60)
-                .unwrap()
-                .access_token
-                .secret(),
-            "a1"
-        );
+        assert_eq!(s.get(Some("api"), "read", 1000, 60).unwrap().access_token.secret(), "a1");
         // A 100-second token: the margin is half its life, 50 s, not the 60 s leeway.
-        assert_eq!(
-            s.get(Some("api"), "openid read", 1049, 60)
-                .unwrap()
-                .access_token
-                .secret(),
-            "a1"
-        );
-        assert!(
-            s.get(Some("api"), "openid read", 1050, 60).is_none(),
-            "stale by the margin"
-        );
+        assert_eq!(s.get(Some("api"), "openid read", 1049, 60).unwrap().access_token.secret(), "a1");
+        assert!(s.get(Some("api"), "openid read", 1050, 60).is_none(), "stale by the margin");
         assert!(s.find(Some("api"), "openid read").is_some());
         assert!(s.get(Some("api"), "write", 1000, 60).is_none());
         assert!(s.get(Some("other"), "read", 1000, 60).is_none());
-        assert_eq!(
-            s.get(None, "openid", 1000, 0)
-                .unwrap()
-                .access_token
-                .secret(),
-            "a2"
-        );
-        assert_eq!(
-            s.refresh_token().unwrap().secret(),
-            "r1",
-            "a response without a refresh token keeps the old one"
-        );
+        assert_eq!(s.get(None, "openid", 1000, 0).unwrap().access_token.secret(), "a2");
+        assert_eq!(s.refresh_token().unwrap().secret(), "r1", "a response without a refresh token keeps the old one");
     }
 
     #[test]
@@ -257,15 +191,9 @@ mod tests {
         short.expires_in = 30;
         s.store(None, "openid", short, None, 1000);
         // Leeway 60 would make a 30-second token stale at once; the margin is 15 s instead.
-        assert!(
-            s.get(None, "openid", 1000, 60).is_some(),
-            "fresh when issued"
-        );
+        assert!(s.get(None, "openid", 1000, 60).is_some(), "fresh when issued");
         assert!(s.get(None, "openid", 1014, 60).is_some());
-        assert!(
-            s.get(None, "openid", 1015, 60).is_none(),
-            "stale at half its life"
-        );
+        assert!(s.get(None, "openid", 1015, 60).is_none(), "stale at half its life");
         // A long token keeps the whole leeway as its margin.
         let mut long = response("a3600", None, None);
         long.expires_in = 3600;
@@ -280,42 +208,11 @@ mod tests {
     #[test]
     fn the_exact_key_wins_over_a_covering_scope() {
         let mut s = Session::default();
-        s.store(
-            Some("api"),
-            "openid read write",
-            response("wide", None, None),
-            None,
-            0,
-        );
-        assert_eq!(
-            s.find(Some("api"), "openid read")
-                .unwrap()
-                .access_token
-                .secret(),
-            "wide",
-            "covered"
-        );
-        s.store(
-            Some("api"),
-            "openid read",
-            response("narrow", None, None),
-            None,
-            0,
-        );
-        assert_eq!(
-            s.find(Some("api"), "openid read")
-                .unwrap()
-                .access_token
-                .secret(),
-            "narrow"
-        );
-        assert_eq!(
-            s.find(Some("api"), "openid read write")
-                .unwrap()
-                .access_token
-                .secret(),
-            "wide"
-        );
+        s.store(Some("api"), "openid read write", response("wide", None, None), None, 0);
+        assert_eq!(s.find(Some("api"), "openid read").unwrap().access_token.secret(), "wide", "covered");
+        s.store(Some("api"), "openid read", response("narrow", None, None), None, 0);
+        assert_eq!(s.find(Some("api"), "openid read").unwrap().access_token.secret(), "narrow");
+        assert_eq!(s.find(Some("api"), "openid read write").unwrap().access_token.secret(), "wide");
     }
 
     #[test]
@@ -324,46 +221,24 @@ mod tests {
         s.store(None, "openid", response("a1", Some("r1"), None), None, 0);
         s.store(None, "openid", response("a2", Some("r2"), None), None, 0);
         assert_eq!(s.refresh_token().unwrap().secret(), "r2");
-        assert_eq!(
-            s.get(None, "openid", 0, 0).unwrap().access_token.secret(),
-            "a2"
-        );
+        assert_eq!(s.get(None, "openid", 0, 0).unwrap().access_token.secret(), "a2");
         assert_eq!(s.entries.len(), 1, "same key replaces");
     }
 
     #[test]
     fn granted_scope_and_clear() {
         let mut s = Session::default();
-        s.store(
-            Some("api"),
-            "openid read write",
-            response("a", None, Some("openid read")),
-            None,
-            0,
-        );
+        s.store(Some("api"), "openid read write", response("a", None, Some("openid read")), None, 0);
         assert!(s.has_scope(Some("api"), "read"));
-        assert!(
-            !s.has_scope(Some("api"), "write"),
-            "requested but not granted"
-        );
+        assert!(!s.has_scope(Some("api"), "write"), "requested but not granted");
         assert!(!s.has_scope(None, "read"));
         assert_eq!(s.granted_scope(Some("api"), "read"), Some("openid read"));
         let raw = id_token::tests::token(r#"{"iss":"i","sub":"u","aud":"c","exp":1,"iat":1}"#);
         let jwt = id_token::decode(&raw).unwrap();
-        s.store(
-            None,
-            "openid",
-            response("b", None, None),
-            Some((IdToken::new(raw), jwt)),
-            0,
-        );
+        s.store(None, "openid", response("b", None, None), Some((IdToken::new(raw), jwt)), 0);
         assert!(s.is_authenticated());
         assert_eq!(s.id_token().unwrap().sub, "u");
         s.clear();
-        assert!(
-            !s.is_authenticated()
-                && s.get(Some("api"), "read", 0, 0).is_none()
-                && s.refresh_token().is_none()
-        );
+        assert!(!s.is_authenticated() && s.get(Some("api"), "read", 0, 0).is_none() && s.refresh_token().is_none());
     }
 }

@@ -18,13 +18,7 @@ pub struct AuthorizeParams {
 }
 
 /// Parameters the SDK computes itself; an app may not set them.
-const RESERVED: [&str; 5] = [
-    "client_id",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-];
+const RESERVED: [&str; 5] = ["client_id", "state", "nonce", "code_challenge", "code_challenge_method"];
 
 /// The response types the SDK completes: the code flow, and the hybrid flow whose
 /// front-channel ID token is checked before the code is exchanged (OIDC Core 3.3).
@@ -33,18 +27,11 @@ pub const RESPONSE_TYPES: [&str; 2] = ["code", "code id_token"];
 impl AuthorizeParams {
     /// `self` with every parameter that `over` sets replaced by `over`'s.
     pub fn merged(&self, over: &AuthorizeParams) -> AuthorizeParams {
-        let mut extra: Vec<(String, String)> = self
-            .extra
-            .iter()
-            .filter(|(k, _)| !over.extra.iter().any(|(o, _)| o == k))
-            .cloned()
-            .collect();
+        let mut extra: Vec<(String, String)> =
+            self.extra.iter().filter(|(k, _)| !over.extra.iter().any(|(o, _)| o == k)).cloned().collect();
         extra.extend(over.extra.iter().cloned());
         AuthorizeParams {
-            redirect_uri: over
-                .redirect_uri
-                .clone()
-                .or_else(|| self.redirect_uri.clone()),
+            redirect_uri: over.redirect_uri.clone().or_else(|| self.redirect_uri.clone()),
             audience: over.audience.clone().or_else(|| self.audience.clone()),
             scope: over.scope.clone().or_else(|| self.scope.clone()),
             extra,
@@ -53,38 +40,22 @@ impl AuthorizeParams {
 
     /// The value of an extra parameter.
     pub fn extra(&self, name: &str) -> Option<&str> {
-        self.extra
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.extra.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Rejects parameters the SDK owns.
     pub fn check(&self) -> Result<()> {
-        if let Some((k, _)) = self
-            .extra
-            .iter()
-            .find(|(k, _)| RESERVED.contains(&k.as_str()))
-        {
-            return Err(Error::new(
-                code::INVALID_OPTIONS,
-                format!("authorizationParams.{k} is set by the SDK and cannot be passed"),
-            ));
+        if let Some((k, _)) = self.extra.iter().find(|(k, _)| RESERVED.contains(&k.as_str())) {
+            return Err(Error::new(code::INVALID_OPTIONS, format!("authorizationParams.{k} is set by the SDK and cannot be passed")));
         }
         if let Some(v) = self.extra("response_type") {
             if !RESPONSE_TYPES.contains(&v) {
-                return Err(Error::new(
-                    code::INVALID_OPTIONS,
-                    "authorizationParams.response_type must be 'code' or 'code id_token'",
-                ));
+                return Err(Error::new(code::INVALID_OPTIONS, "authorizationParams.response_type must be 'code' or 'code id_token'"));
             }
         }
         if let Some(v) = self.extra("max_age") {
             if v.parse::<u32>().is_err() {
-                return Err(Error::new(
-                    code::INVALID_OPTIONS,
-                    "authorizationParams.max_age must be a whole number of seconds",
-                ));
+                return Err(Error::new(code::INVALID_OPTIONS, "authorizationParams.max_age must be a whole number of seconds"));
             }
         }
         Ok(())
@@ -184,23 +155,13 @@ impl Config {
             check_redirect_uri(r)?;
         }
         let use_refresh_tokens = options.use_refresh_tokens.unwrap_or(true);
-        params.scope = Some(
-            params
-                .scope
-                .take()
-                .unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
-        );
+        params.scope = Some(params.scope.take().unwrap_or_else(|| DEFAULT_SCOPE.to_owned()));
         for (k, v) in &options.endpoints {
             check_url(v, k)?;
         }
         if let Some(algs) = &options.id_token_signing_algs {
-            if let Some(a) = algs
-                .iter()
-                .find(|a| super::jws::Alg::from_name(a).is_none())
-            {
-                return Err(bad(&format!(
-                    "idTokenSigningAlgs: {a} is not one of RS256, PS256, ES256, ES384, EdDSA"
-                )));
+            if let Some(a) = algs.iter().find(|a| super::jws::Alg::from_name(a).is_none()) {
+                return Err(bad(&format!("idTokenSigningAlgs: {a} is not one of RS256, PS256, ES256, ES384, EdDSA")));
             }
         }
         Ok(Config {
@@ -222,9 +183,7 @@ impl Config {
     /// The scope to request: always with `openid` (OIDC Core 3.1.2.1), and with
     /// `offline_access` when refresh tokens are on (OIDC Core 11), without duplicates.
     pub fn effective_scope(&self, requested: Option<&str>) -> String {
-        let requested = requested
-            .or(self.authorization_params.scope.as_deref())
-            .unwrap_or(DEFAULT_SCOPE);
+        let requested = requested.or(self.authorization_params.scope.as_deref()).unwrap_or(DEFAULT_SCOPE);
         let mut scopes: Vec<&str> = vec!["openid"];
         scopes.extend(requested.split(' ').filter(|s| !s.is_empty()));
         if self.use_refresh_tokens {
@@ -250,11 +209,7 @@ pub fn origin_of(url: &str) -> Option<String> {
         _ => "",
     };
     let authority = authority.strip_suffix(default_port).unwrap_or(authority);
-    Some(format!(
-        "{}://{}",
-        scheme.to_ascii_lowercase(),
-        authority.to_ascii_lowercase()
-    ))
+    Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
 }
 
 /// The host of an absolute URL, or `None` if it is not one.
@@ -279,12 +234,7 @@ fn is_loopback(host: &str) -> bool {
 /// An endpoint or issuer must be `https`, or `http` on localhost, with no fragment
 /// (RFC 6749 §3.1, §3.2; RFC 8252 §8.3 for the loopback exception).
 pub fn check_url(url: &str, what: &str) -> Result<()> {
-    let bad = |why: &str| {
-        Err(Error::new(
-            code::INVALID_OPTIONS,
-            format!("{what} must be {why}"),
-        ))
-    };
+    let bad = |why: &str| Err(Error::new(code::INVALID_OPTIONS, format!("{what} must be {why}")));
     let Some(host) = host_of(url) else {
         return bad("an absolute URL");
     };
@@ -302,10 +252,7 @@ pub fn check_url(url: &str, what: &str) -> Result<()> {
 /// Any scheme is allowed here; the provider's registration is the authority on which.
 pub fn check_redirect_uri(url: &str) -> Result<()> {
     if host_of(url).is_none() || url.contains('#') {
-        return Err(Error::new(
-            code::INVALID_OPTIONS,
-            "redirect_uri must be an absolute URL without a fragment",
-        ));
+        return Err(Error::new(code::INVALID_OPTIONS, "redirect_uri must be an absolute URL without a fragment"));
     }
     Ok(())
 }
@@ -315,104 +262,57 @@ mod tests {
     use super::*;
 
     fn opts(domain: &str) -> Options {
-        Options {
-            domain: domain.into(),
-            client_id: "abc".into(),
-            ..Options::default()
-        }
+        Options { domain: domain.into(), client_id: "abc".into(), ..Options::default() }
     }
 
     #[test]
     fn domain_forms() {
         let c = Config::new(opts("tenant.auth0.com")).unwrap();
-        assert_eq!(
-            (c.issuer.as_str(), c.base_url.as_str()),
-            ("https://tenant.auth0.com/", "https://tenant.auth0.com")
-        );
+        assert_eq!((c.issuer.as_str(), c.base_url.as_str()), ("https://tenant.auth0.com/", "https://tenant.auth0.com"));
         let c = Config::new(opts("http://127.0.0.1:4000/oidc")).unwrap();
-        assert_eq!(
-            (c.issuer.as_str(), c.base_url.as_str()),
-            ("http://127.0.0.1:4000/oidc", "http://127.0.0.1:4000/oidc")
-        );
-        let c = Config::new(Options {
-            issuer: Some("https://login.example.com/".into()),
-            ..opts("t.auth0.com")
-        })
-        .unwrap();
+        assert_eq!((c.issuer.as_str(), c.base_url.as_str()), ("http://127.0.0.1:4000/oidc", "http://127.0.0.1:4000/oidc"));
+        let c = Config::new(Options { issuer: Some("https://login.example.com/".into()), ..opts("t.auth0.com") }).unwrap();
         assert_eq!(c.issuer, "https://login.example.com/");
         assert_eq!(c.authorization_params.scope.as_deref(), Some(DEFAULT_SCOPE));
-        assert_eq!(
-            (c.leeway, c.http_timeout_secs, c.use_refresh_tokens),
-            (60, 10, true)
-        );
+        assert_eq!((c.leeway, c.http_timeout_secs, c.use_refresh_tokens), (60, 10, true));
     }
 
     #[test]
     fn rejects_bad_options() {
         for (o, needle) in [
             (opts(""), "domain is required"),
-            (
-                Options {
-                    client_id: " ".into(),
-                    ..opts("a.com")
-                },
-                "clientId",
-            ),
+            (Options { client_id: " ".into(), ..opts("a.com") }, "clientId"),
             (opts("http://example.com"), "https"),
             (opts("ftp://example.com"), "https"),
             (opts("https://user@example.com"), "absolute"),
             (opts("https://example.com/#x"), "fragment"),
             (opts("exa mple.com"), "spaces"),
+            (Options { issuer: Some("http://evil.com".into()), ..opts("a.com") }, "issuer"),
             (
                 Options {
-                    issuer: Some("http://evil.com".into()),
-                    ..opts("a.com")
-                },
-                "issuer",
-            ),
-            (
-                Options {
-                    authorization_params: AuthorizeParams {
-                        extra: vec![("state".into(), "x".into())],
-                        ..Default::default()
-                    },
+                    authorization_params: AuthorizeParams { extra: vec![("state".into(), "x".into())], ..Default::default() },
                     ..opts("a.com")
                 },
                 "state is set by the SDK",
             ),
             (
                 Options {
-                    authorization_params: AuthorizeParams {
-                        extra: vec![("max_age".into(), "-1".into())],
-                        ..Default::default()
-                    },
+                    authorization_params: AuthorizeParams { extra: vec![("max_age".into(), "-1".into())], ..Default::default() },
                     ..opts("a.com")
                 },
                 "max_age",
             ),
             (
                 Options {
-                    authorization_params: AuthorizeParams {
-                        redirect_uri: Some("/cb".into()),
-                        ..Default::default()
-                    },
+                    authorization_params: AuthorizeParams { redirect_uri: Some("/cb".into()), ..Default::default() },
                     ..opts("a.com")
                 },
                 "redirect_uri",
             ),
+            (Options { id_token_signing_algs: Some(vec!["RS256".into(), "HS256".into()]), ..opts("a.com") }, "HS256 is not one of"),
             (
                 Options {
-                    id_token_signing_algs: Some(vec!["RS256".into(), "HS256".into()]),
-                    ..opts("a.com")
-                },
-                "HS256 is not one of",
-            ),
-            (
-                Options {
-                    authorization_params: AuthorizeParams {
-                        extra: vec![("response_type".into(), "token".into())],
-                        ..Default::default()
-                    },
+                    authorization_params: AuthorizeParams { extra: vec![("response_type".into(), "token".into())], ..Default::default() },
                     ..opts("a.com")
                 },
                 "response_type",
@@ -422,48 +322,25 @@ mod tests {
             assert_eq!(e.code(), code::INVALID_OPTIONS);
             assert!(e.description().contains(needle), "{e:?} lacks {needle}");
         }
-        for ok in [
-            "http://localhost:3000",
-            "http://127.0.0.1",
-            "http://[::1]:8080/x",
-        ] {
+        for ok in ["http://localhost:3000", "http://127.0.0.1", "http://[::1]:8080/x"] {
             Config::new(opts(ok)).unwrap();
         }
     }
 
     #[test]
     fn origins() {
-        assert_eq!(
-            origin_of("https://Tenant.Auth0.com/authorize?x=1").as_deref(),
-            Some("https://tenant.auth0.com")
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:4000/auth").as_deref(),
-            Some("http://127.0.0.1:4000")
-        );
-        assert_eq!(
-            origin_of("https://a.com:443/x").as_deref(),
-            Some("https://a.com")
-        );
+        assert_eq!(origin_of("https://Tenant.Auth0.com/authorize?x=1").as_deref(), Some("https://tenant.auth0.com"));
+        assert_eq!(origin_of("http://127.0.0.1:4000/auth").as_deref(), Some("http://127.0.0.1:4000"));
+        assert_eq!(origin_of("https://a.com:443/x").as_deref(), Some("https://a.com"));
         assert_eq!(origin_of("nope"), None);
     }
 
     #[test]
     fn scope_always_has_openid_and_offline_access() {
         let c = Config::new(opts("a.com")).unwrap();
-        assert_eq!(
-            c.effective_scope(None),
-            "openid profile email offline_access"
-        );
-        assert_eq!(
-            c.effective_scope(Some("read:x  openid")),
-            "openid read:x offline_access"
-        );
-        let c = Config::new(Options {
-            use_refresh_tokens: Some(false),
-            ..opts("a.com")
-        })
-        .unwrap();
+        assert_eq!(c.effective_scope(None), "openid profile email offline_access");
+        assert_eq!(c.effective_scope(Some("read:x  openid")), "openid read:x offline_access");
+        let c = Config::new(Options { use_refresh_tokens: Some(false), ..opts("a.com") }).unwrap();
         assert_eq!(c.effective_scope(Some("email")), "openid email");
     }
 
@@ -471,17 +348,10 @@ mod tests {
     fn merge_overrides_per_parameter() {
         let base = AuthorizeParams {
             audience: Some("a".into()),
-            extra: vec![
-                ("prompt".into(), "login".into()),
-                ("organization".into(), "o1".into()),
-            ],
+            extra: vec![("prompt".into(), "login".into()), ("organization".into(), "o1".into())],
             ..Default::default()
         };
-        let over = AuthorizeParams {
-            scope: Some("s".into()),
-            extra: vec![("organization".into(), "o2".into())],
-            ..Default::default()
-        };
+        let over = AuthorizeParams { scope: Some("s".into()), extra: vec![("organization".into(), "o2".into())], ..Default::default() };
         let m = base.merged(&over);
         assert_eq!(m.audience.as_deref(), Some("a"));
         assert_eq!(m.scope.as_deref(), Some("s"));

@@ -37,13 +37,7 @@ pub fn url(config: &Config) -> String {
 /// Metadata taken from explicit options alone, when they name at least the
 /// authorization and token endpoints; `None` means discovery is needed.
 pub fn from_options(config: &Config) -> Option<Metadata> {
-    let get = |k: &str| {
-        config
-            .endpoints
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-    };
+    let get = |k: &str| config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     Some(Metadata {
         issuer: config.issuer.clone(),
         authorization_endpoint: get("authorization_endpoint")?,
@@ -83,20 +77,10 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
     let doc = json::parse(body).map_err(|_| fail(format!("{} is not JSON", url(config))))?;
     let string = |k: &str| -> Result<Option<String>> {
         match doc.get(k) {
-            None | Some(json::Value::Null) => Ok(config
-                .endpoints
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())),
+            None | Some(json::Value::Null) => Ok(config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())),
             Some(v) => {
-                let s = v
-                    .as_str()
-                    .ok_or_else(|| fail(format!("{k} is not a string")))?;
-                let explicit = config
-                    .endpoints
-                    .iter()
-                    .find(|(n, _)| n == k)
-                    .map(|(_, v)| v.clone());
+                let s = v.as_str().ok_or_else(|| fail(format!("{k} is not a string")))?;
+                let explicit = config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
                 Ok(Some(explicit.unwrap_or_else(|| s.to_owned())))
             }
         }
@@ -117,34 +101,18 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         Ok(v)
     };
     Ok(Metadata {
-        authorization_endpoint: endpoint(
-            "authorization_endpoint",
-            Some(required("authorization_endpoint")?),
-        )?
-        .unwrap_or_default(),
-        token_endpoint: endpoint("token_endpoint", Some(required("token_endpoint")?))?
-            .unwrap_or_default(),
+        authorization_endpoint: endpoint("authorization_endpoint", Some(required("authorization_endpoint")?))?.unwrap_or_default(),
+        token_endpoint: endpoint("token_endpoint", Some(required("token_endpoint")?))?.unwrap_or_default(),
         end_session_endpoint: endpoint("end_session_endpoint", string("end_session_endpoint")?)?,
         revocation_endpoint: endpoint("revocation_endpoint", string("revocation_endpoint")?)?,
         jwks_uri: endpoint("jwks_uri", string("jwks_uri")?)?,
-        iss_parameter_supported: doc
-            .get("authorization_response_iss_parameter_supported")
-            .and_then(|v| v.as_bool())
-            == Some(true),
+        iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported").and_then(|v| v.as_bool()) == Some(true),
         id_token_signing_algs: match doc.get("id_token_signing_alg_values_supported") {
             None => None,
             Some(v) => Some(
                 v.as_array()
-                    .and_then(|a| {
-                        a.iter()
-                            .map(|x| x.as_str().map(str::to_owned))
-                            .collect::<Option<Vec<_>>>()
-                    })
-                    .ok_or_else(|| {
-                        fail(
-                            "id_token_signing_alg_values_supported is not a list of strings".into(),
-                        )
-                    })?,
+                    .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
+                    .ok_or_else(|| fail("id_token_signing_alg_values_supported is not a list of strings".into()))?,
             ),
         },
         web_message: doc
@@ -161,21 +129,13 @@ mod tests {
     use crate::core::config::Options;
 
     fn config(domain: &str) -> Config {
-        Config::new(Options {
-            domain: domain.into(),
-            client_id: "c".into(),
-            ..Options::default()
-        })
-        .unwrap()
+        Config::new(Options { domain: domain.into(), client_id: "c".into(), ..Options::default() }).unwrap()
     }
 
     #[test]
     fn reads_metadata() {
         let c = config("tenant.auth0.com");
-        assert_eq!(
-            url(&c),
-            "https://tenant.auth0.com/.well-known/openid-configuration"
-        );
+        assert_eq!(url(&c), "https://tenant.auth0.com/.well-known/openid-configuration");
         let body = r#"{"issuer":"https://tenant.auth0.com/","authorization_endpoint":"https://tenant.auth0.com/authorize",
             "token_endpoint":"https://tenant.auth0.com/oauth/token","revocation_endpoint":"https://tenant.auth0.com/oauth/revoke",
             "jwks_uri":"https://tenant.auth0.com/.well-known/jwks.json","end_session_endpoint":null,
@@ -186,30 +146,12 @@ mod tests {
         assert!(m.iss_parameter_supported);
         assert_eq!(m.id_token_signing_algs, None);
         assert!(!m.web_message);
-        let wm = body.replace(
-            "\"jwks_uri\"",
-            "\"response_modes_supported\":[\"query\",\"web_message\"],\"jwks_uri\"",
-        );
+        let wm = body.replace("\"jwks_uri\"", "\"response_modes_supported\":[\"query\",\"web_message\"],\"jwks_uri\"");
         assert!(process(&c, 200, &wm).unwrap().web_message);
-        let with_algs = body.replace(
-            "\"jwks_uri\"",
-            "\"id_token_signing_alg_values_supported\":[\"RS256\",\"ES256\"],\"jwks_uri\"",
-        );
-        assert_eq!(
-            process(&c, 200, &with_algs)
-                .unwrap()
-                .id_token_signing_algs
-                .unwrap(),
-            ["RS256", "ES256"]
-        );
-        let bad_algs = body.replace(
-            "\"jwks_uri\"",
-            "\"id_token_signing_alg_values_supported\":\"RS256\",\"jwks_uri\"",
-        );
-        assert_eq!(
-            process(&c, 200, &bad_algs).unwrap_err().code(),
-            code::DISCOVERY_FAILED
-        );
+        let with_algs = body.replace("\"jwks_uri\"", "\"id_token_signing_alg_values_supported\":[\"RS256\",\"ES256\"],\"jwks_uri\"");
+        assert_eq!(process(&c, 200, &with_algs).unwrap().id_token_signing_algs.unwrap(), ["RS256", "ES256"]);
+        let bad_algs = body.replace("\"jwks_uri\"", "\"id_token_signing_alg_values_supported\":\"RS256\",\"jwks_uri\"");
+        assert_eq!(process(&c, 200, &bad_algs).unwrap_err().code(), code::DISCOVERY_FAILED);
     }
 
     #[test]
@@ -218,16 +160,8 @@ mod tests {
         for (status, body, needle) in [
             (404, "{}", "HTTP 404"),
             (200, "<html>", "not JSON"),
-            (
-                200,
-                r#"{"issuer":"http://127.0.0.1:4000/other"}"#,
-                "differs",
-            ),
-            (
-                200,
-                r#"{"issuer":"http://127.0.0.1:4000/oidc"}"#,
-                "no authorization_endpoint",
-            ),
+            (200, r#"{"issuer":"http://127.0.0.1:4000/other"}"#, "differs"),
+            (200, r#"{"issuer":"http://127.0.0.1:4000/oidc"}"#, "no authorization_endpoint"),
             (
                 200,
                 r#"{"issuer":"http://127.0.0.1:4000/oidc","authorization_endpoint":5,"token_endpoint":"http://127.0.0.1:4000/t"}"#,
@@ -250,18 +184,9 @@ mod tests {
         let mut c = config("tenant.auth0.com");
         assert_eq!(from_options(&c), None);
         c.endpoints = vec![
-            (
-                "authorization_endpoint".into(),
-                "https://tenant.auth0.com/authorize".into(),
-            ),
-            (
-                "token_endpoint".into(),
-                "https://tenant.auth0.com/oauth/token".into(),
-            ),
+            ("authorization_endpoint".into(), "https://tenant.auth0.com/authorize".into()),
+            ("token_endpoint".into(), "https://tenant.auth0.com/oauth/token".into()),
         ];
-        assert_eq!(
-            from_options(&c).unwrap().token_endpoint,
-            "https://tenant.auth0.com/oauth/token"
-        );
+        assert_eq!(from_options(&c).unwrap().token_endpoint, "https://tenant.auth0.com/oauth/token");
     }
 }

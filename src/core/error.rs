@@ -109,47 +109,28 @@ pub struct Error {
 
 impl Error {
     /// An error of a given JS class, with one of the stable [`code`]s.
-    #[inline(never)]
     pub fn of_kind(kind: Kind, code: &'static str, description: impl Into<String>) -> Self {
-        Error {
-            kind,
-            code: Cow::Borrowed(code),
-            description: description.into(),
-        }
+        Error { kind, code: Cow::Borrowed(code), description: description.into() }
     }
 
     /// A `GenericError` with one of the stable [`code`]s.
-    #[inline(never)]
     pub fn new(code: &'static str, description: impl Into<String>) -> Self {
         let kind = match code {
             code::TIMEOUT => Kind::Timeout,
             code::MISSING_REFRESH_TOKEN => Kind::MissingRefreshToken,
             _ => Kind::Generic,
         };
-        Error {
-            kind,
-            code: Cow::Borrowed(code),
-            description: description.into(),
-        }
+        Error { kind, code: Cow::Borrowed(code), description: description.into() }
     }
 
     /// An error whose code the provider sent (RFC 6749 §4.1.2.1, §5.2).
-    #[inline(never)]
     pub fn from_provider(kind: Kind, error: &str, description: Option<&str>) -> Self {
-        let kind = if error == "mfa_required" {
-            Kind::MfaRequired
-        } else {
-            kind
-        };
+        let kind = if error == "mfa_required" { Kind::MfaRequired } else { kind };
         let description = match description {
             Some(d) if !d.is_empty() => d.to_owned(),
             _ => error.to_owned(),
         };
-        Error {
-            kind,
-            code: Cow::Owned(error.to_owned()),
-            description,
-        }
+        Error { kind, code: Cow::Owned(error.to_owned()), description }
     }
 
     /// The stable machine-readable code (`error` on the JS side).
@@ -170,13 +151,7 @@ impl Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}({}: {})",
-            self.kind.js_name(),
-            self.code,
-            self.description
-        )
+        write!(f, "{}({}: {})", self.kind.js_name(), self.code, self.description)
     }
 }
 
@@ -198,25 +173,11 @@ mod tests {
     #[test]
     fn kinds_follow_codes() {
         assert_eq!(Error::new(code::TIMEOUT, "t").kind(), Kind::Timeout);
-        assert_eq!(
-            Error::new(code::MISSING_REFRESH_TOKEN, "m")
-                .kind()
-                .js_name(),
-            "MissingRefreshTokenError"
-        );
+        assert_eq!(Error::new(code::MISSING_REFRESH_TOKEN, "m").kind().js_name(), "MissingRefreshTokenError");
         assert_eq!(Error::new(code::STATE_MISMATCH, "s").kind(), Kind::Generic);
         let e = Error::from_provider(Kind::Authentication, "access_denied", Some("User said no"));
-        assert_eq!(
-            (e.code(), e.description(), e.kind()),
-            ("access_denied", "User said no", Kind::Authentication)
-        );
-        assert_eq!(
-            Error::from_provider(Kind::Generic, "mfa_required", None).kind(),
-            Kind::MfaRequired
-        );
-        assert_eq!(
-            Error::from_provider(Kind::Generic, "invalid_grant", Some("")).description(),
-            "invalid_grant"
-        );
+        assert_eq!((e.code(), e.description(), e.kind()), ("access_denied", "User said no", Kind::Authentication));
+        assert_eq!(Error::from_provider(Kind::Generic, "mfa_required", None).kind(), Kind::MfaRequired);
+        assert_eq!(Error::from_provider(Kind::Generic, "invalid_grant", Some("")).description(), "invalid_grant");
     }
 }

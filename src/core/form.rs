@@ -83,9 +83,7 @@ impl Serializer {
 /// Appends a query string to a URL that may already have one (OIDC Discovery allows
 /// endpoints with a query; RFC 6749 §3.1 says it must be kept).
 pub fn append_query(url: &str, query: &str) -> String {
-    let (base, fragment) = url
-        .split_once('#')
-        .map_or((url, None), |(b, f)| (b, Some(f)));
+    let (base, fragment) = url.split_once('#').map_or((url, None), |(b, f)| (b, Some(f)));
     let sep = if base.contains('?') {
         if base.ends_with('?') || base.ends_with('&') {
             ""
@@ -132,11 +130,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_serializer() {
-        let q = Serializer::default()
-            .pair("scope", "openid profile")
-            .opt("x", None)
-            .pair("k+", "ü&=")
-            .finish();
+        let q = Serializer::default().pair("scope", "openid profile").opt("x", None).pair("k+", "ü&=").finish();
         assert_eq!(q, "scope=openid%20profile&k%2B=%C3%BC%26%3D");
         let back = parse(&q).unwrap();
         assert_eq!(back[1], ("k+".to_string(), "ü&=".to_string()));
@@ -144,21 +138,9 @@ mod tests {
 
     #[test]
     fn appends_to_existing_queries() {
-        assert_eq!(
-            append_query("https://a/authorize", "x=1"),
-            "https://a/authorize?x=1"
-        );
-        assert_eq!(
-            append_query("https://a/authorize?tenant=t", "x=1"),
-            "https://a/authorize?tenant=t&x=1"
-        );
-        assert_eq!(
-            append_query("https://a/authorize?", "x=1"),
-            "https://a/authorize?x=1"
-        );
-        assert_eq!(
-            append_query("https://a/authorize#frag", "x=1"),
-            "https://a/authorize?x=1"
-        );
+        assert_eq!(append_query("https://a/authorize", "x=1"), "https://a/authorize?x=1");
+        assert_eq!(append_query("https://a/authorize?tenant=t", "x=1"), "https://a/authorize?tenant=t&x=1");
+        assert_eq!(append_query("https://a/authorize?", "x=1"), "https://a/authorize?x=1");
+        assert_eq!(append_query("https://a/authorize#frag", "x=1"), "https://a/authorize?x=1");
     }
 }

@@ -27,10 +27,7 @@ mod tests {
     #[test]
     fn fips_180_vectors() {
         let hex = |d: Vec<u8>| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
-        assert_eq!(
-            hex(sha256(b"abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hex(sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(digest(Alg::ES384, b"abc").len(), 48);
         assert!(hex(digest(Alg::EdDSA, b"abc")).starts_with("ddaf35a193617aba"));
     }

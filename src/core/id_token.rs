@@ -2,7 +2,7 @@
 //! claims against what the client expects ([OIDC Core 3.1.3.7], [§12.2]).
 //!
 //! Decoding keeps the signing input and the signature, so a signature check
-//! (WebCrypto, in the browser shell) runs on a [`Jwt`] before its claims are
+//! (WebCrypto, through the engine's `verify` effect) runs on a [`Jwt`] before its claims are
 //! trusted; [`validate`] is the claim half.
 //!
 //! [RFC 7515 §7.1]: https://www.rfc-editor.org/rfc/rfc7515#section-7.1
@@ -68,55 +68,31 @@ fn invalid(why: impl Into<String>) -> Error {
 /// required claims of the right types (OIDC Core §2).
 pub fn decode(raw: &str) -> Result<Jwt> {
     let mut parts = raw.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(invalid(
-            "the ID token is not a JWS in compact form (three parts)",
-        ));
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("the ID token is not a JWS in compact form (three parts)"));
     };
-    let part = |x: &str, what: &str| {
-        base64url::decode(x)
-            .ok_or_else(|| invalid(format!("the ID token's {what} is not base64url")))
-    };
-    let header_text = String::from_utf8(part(h, "header")?)
-        .map_err(|_| invalid("the ID token's header is not UTF-8"))?;
-    let payload_json = String::from_utf8(part(p, "payload")?)
-        .map_err(|_| invalid("the ID token's payload is not UTF-8"))?;
+    let part = |x: &str, what: &str| base64url::decode(x).ok_or_else(|| invalid(format!("the ID token's {what} is not base64url")));
+    let header_text = String::from_utf8(part(h, "header")?).map_err(|_| invalid("the ID token's header is not UTF-8"))?;
+    let payload_json = String::from_utf8(part(p, "payload")?).map_err(|_| invalid("the ID token's payload is not UTF-8"))?;
     let signature = part(s, "signature")?;
-    let header =
-        json::parse(&header_text).map_err(|_| invalid("the ID token's header is not JSON"))?;
+    let header = json::parse(&header_text).map_err(|_| invalid("the ID token's header is not JSON"))?;
     if header.get("alg").and_then(Value::as_str).is_none() {
         return Err(invalid("the ID token's header has no alg"));
     }
-    let payload =
-        json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON"))?;
+    let payload = json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON"))?;
     let claims = claims_of(&payload)?;
-    Ok(Jwt {
-        header,
-        claims,
-        payload_json,
-        signing_input: format!("{h}.{p}"),
-        signature,
-    })
+    Ok(Jwt { header, claims, payload_json, signing_input: format!("{h}.{p}"), signature })
 }
 
 fn claims_of(v: &Value) -> Result<Claims> {
     if !matches!(v, Value::Object(_)) {
         return Err(invalid("the ID token's payload is not a JSON object"));
     }
-    let wrong = |k: &str| {
-        invalid(format!(
-            "the ID token's `{k}` claim is missing or has the wrong type"
-        ))
-    };
+    let wrong = |k: &str| invalid(format!("the ID token's `{k}` claim is missing or has the wrong type"));
     let opt_str = |k: &str| -> Result<Option<String>> {
         match v.get(k) {
             None => Ok(None),
-            Some(x) => x
-                .as_str()
-                .map(|s| Some(s.to_owned()))
-                .ok_or_else(|| wrong(k)),
+            Some(x) => x.as_str().map(|s| Some(s.to_owned())).ok_or_else(|| wrong(k)),
         }
     };
     let opt_int = |k: &str| -> Result<Option<i64>> {
@@ -127,18 +103,14 @@ fn claims_of(v: &Value) -> Result<Claims> {
     };
     let aud = match v.get("aud") {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) if !items.is_empty() => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| wrong("aud"))?,
+        Some(Value::Array(items)) if !items.is_empty() => {
+            items.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().ok_or_else(|| wrong("aud"))?
+        }
         _ => return Err(wrong("aud")),
     };
     Ok(Claims {
         iss: opt_str("iss")?.ok_or_else(|| wrong("iss"))?,
-        sub: opt_str("sub")?
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| wrong("sub"))?,
+        sub: opt_str("sub")?.filter(|s| !s.is_empty()).ok_or_else(|| wrong("sub"))?,
         aud,
         azp: opt_str("azp")?,
         exp: opt_int("exp")?.ok_or_else(|| wrong("exp"))?,
@@ -181,10 +153,7 @@ pub const MAX_IAT_SKEW_SECS: i64 = 300;
 pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
     // 3.1.3.7 (2): iss must exactly match the issuer.
     if c.iss != e.issuer {
-        return Err(invalid(format!(
-            "iss {} is not the expected issuer {}",
-            c.iss, e.issuer
-        )));
+        return Err(invalid(format!("iss {} is not the expected issuer {}", c.iss, e.issuer)));
     }
     // 3.1.3.7 (3): aud must contain the client id.
     if !c.aud.iter().any(|a| a == e.client_id) {
@@ -213,9 +182,7 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
     if let Some(nonce) = e.nonce {
         match c.nonce.as_deref() {
             None => return Err(invalid("the ID token has no nonce")),
-            Some(n) if n != nonce => {
-                return Err(invalid("the ID token's nonce does not match the request"))
-            }
+            Some(n) if n != nonce => return Err(invalid("the ID token's nonce does not match the request")),
             Some(_) => {}
         }
     }
@@ -225,9 +192,7 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
             return Err(invalid("max_age was requested and auth_time is missing"));
         };
         if e.now > auth_time + max_age + e.leeway {
-            return Err(invalid(
-                "the end-user authenticated longer ago than max_age (auth_time)",
-            ));
+            return Err(invalid("the end-user authenticated longer ago than max_age (auth_time)"));
         }
     }
     // Auth0 Organizations: an id `org_…` is compared exactly, a name case-insensitively.
@@ -236,29 +201,21 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
             if c.org_id.as_deref() != Some(org) {
                 return Err(invalid("org_id does not match the requested organization"));
             }
-        } else if !c
-            .org_name
-            .as_deref()
-            .is_some_and(|n| n.eq_ignore_ascii_case(org))
-        {
-            return Err(invalid(
-                "org_name does not match the requested organization",
-            ));
+        } else if !c.org_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(org)) {
+            return Err(invalid("org_name does not match the requested organization"));
         }
     }
     // OIDC Core 12.2: a refreshed ID token must be for the same end-user.
     if let Some(sub) = e.sub {
         if c.sub != sub {
-            return Err(invalid(
-                "the refreshed ID token is for another subject (sub)",
-            ));
+            return Err(invalid("the refreshed ID token is for another subject (sub)"));
         }
     }
     Ok(())
 }
 
 /// `c_hash` or `at_hash` of a value: the base64url of the left half of its digest under
-/// the ID token's [`crate::core::jws::Alg::hash_name`] (OIDC Core 3.3.2.11). The shell computes the digest.
+/// the ID token's algorithm (OIDC Core 3.3.2.11), computed by [`crate::core::hash::digest`].
 pub fn half_hash(digest: &[u8]) -> String {
     base64url::encode(&digest[..digest.len() / 2])
 }
@@ -267,17 +224,11 @@ pub fn half_hash(digest: &[u8]) -> String {
 /// (required there), `at_hash` binds an ID token to the access token it came with
 /// (checked whenever present). Each argument is the digest of the value under the
 /// token's algorithm, or `None` when there is no such value to bind.
-pub fn check_hashes(
-    c: &Claims,
-    code_digest: Option<&[u8]>,
-    access_token_digest: Option<&[u8]>,
-) -> Result<()> {
+pub fn check_hashes(c: &Claims, code_digest: Option<&[u8]>, access_token_digest: Option<&[u8]>) -> Result<()> {
     if let Some(d) = code_digest {
         match c.c_hash.as_deref() {
             None => return Err(invalid("the front-channel ID token has no c_hash")),
-            Some(h) if h != half_hash(d) => {
-                return Err(invalid("c_hash does not match the authorization code"))
-            }
+            Some(h) if h != half_hash(d) => return Err(invalid("c_hash does not match the authorization code")),
             Some(_) => {}
         }
     }
@@ -291,28 +242,14 @@ pub fn check_hashes(
 
 /// Claims that describe the token rather than the user; `getUser()` leaves them out,
 /// as auth0-spa-js does.
-pub const PROTOCOL_CLAIMS: [&str; 14] = [
-    "iss",
-    "aud",
-    "exp",
-    "nbf",
-    "iat",
-    "jti",
-    "azp",
-    "nonce",
-    "auth_time",
-    "at_hash",
-    "c_hash",
-    "acr",
-    "amr",
-    "sid",
-];
+pub const PROTOCOL_CLAIMS: [&str; 14] =
+    ["iss", "aud", "exp", "nbf", "iat", "jti", "azp", "nonce", "auth_time", "at_hash", "c_hash", "acr", "amr", "sid"];
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    /// An unsigned test token with the given payload (signatures are the shell's concern).
+    /// An unsigned test token with the given payload (signatures are checked by WebCrypto, not here).
     pub(crate) fn token(payload: &str) -> String {
         format!(
             "{}.{}.{}",
@@ -325,14 +262,7 @@ pub(crate) mod tests {
     const GOOD: &str = r#"{"iss":"https://i/","sub":"u1","aud":"c","exp":2000,"iat":1000,"nonce":"n","auth_time":900,"org_id":"org_1","org_name":"Acme","name":"Ann"}"#;
 
     fn expect() -> Expectations<'static> {
-        Expectations {
-            issuer: "https://i/",
-            client_id: "c",
-            nonce: Some("n"),
-            leeway: 60,
-            now: 1500,
-            ..Default::default()
-        }
+        Expectations { issuer: "https://i/", client_id: "c", nonce: Some("n"), leeway: 60, now: 1500, ..Default::default() }
     }
 
     #[test]
@@ -343,21 +273,9 @@ pub(crate) mod tests {
         assert!(jwt.payload_json.contains("\"name\":\"Ann\""));
         assert_eq!(jwt.header.get("kid").and_then(Value::as_str), Some("k"));
         validate(&jwt.claims, &expect()).unwrap();
-        let with_all = Expectations {
-            max_age: Some(700),
-            organization: Some("org_1"),
-            sub: Some("u1"),
-            ..expect()
-        };
+        let with_all = Expectations { max_age: Some(700), organization: Some("org_1"), sub: Some("u1"), ..expect() };
         validate(&jwt.claims, &with_all).unwrap();
-        validate(
-            &jwt.claims,
-            &Expectations {
-                organization: Some("ACME"),
-                ..expect()
-            },
-        )
-        .unwrap();
+        validate(&jwt.claims, &Expectations { organization: Some("ACME"), ..expect() }).unwrap();
     }
 
     #[test]
@@ -368,20 +286,10 @@ pub(crate) mod tests {
         let code = "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk";
         let d256 = Sha256::digest(code);
         assert_eq!(half_hash(&d256), "LDktKdoQak3Pk0cnXxCltA");
-        assert_eq!(
-            half_hash(&Sha384::digest(code)),
-            "Mq-knyaEMtWGfnBi2POEZb1kiLx10_DF"
-        );
-        assert_eq!(
-            half_hash(&Sha512::digest(code)),
-            "E9z1C-c0Az4eTEzE0Nm3OQ3BS2BhMgxuP7x5JAQj1_4"
-        );
+        assert_eq!(half_hash(&Sha384::digest(code)), "Mq-knyaEMtWGfnBi2POEZb1kiLx10_DF");
+        assert_eq!(half_hash(&Sha512::digest(code)), "E9z1C-c0Az4eTEzE0Nm3OQ3BS2BhMgxuP7x5JAQj1_4");
         let at = Sha256::digest("at");
-        let good = Claims {
-            c_hash: Some("LDktKdoQak3Pk0cnXxCltA".into()),
-            at_hash: Some(half_hash(&at)),
-            ..Claims::default()
-        };
+        let good = Claims { c_hash: Some("LDktKdoQak3Pk0cnXxCltA".into()), at_hash: Some(half_hash(&at)), ..Claims::default() };
         check_hashes(&good, Some(&d256), Some(&at)).unwrap();
         check_hashes(&Claims::default(), None, Some(&at)).unwrap();
         let other = Sha256::digest("other");
@@ -442,47 +350,11 @@ pub(crate) mod tests {
             (with("nbf", "1561"), expect(), "nbf"),
             (with("nonce", ""), expect(), "no nonce"),
             (with("nonce", r#""m""#), expect(), "nonce does not match"),
-            (
-                with("auth_time", ""),
-                Expectations {
-                    max_age: Some(10),
-                    ..expect()
-                },
-                "auth_time is missing",
-            ),
-            (
-                with("auth_time", "100"),
-                Expectations {
-                    max_age: Some(10),
-                    ..expect()
-                },
-                "max_age",
-            ),
-            (
-                with("org_id", r#""org_2""#),
-                Expectations {
-                    organization: Some("org_1"),
-                    ..expect()
-                },
-                "org_id",
-            ),
-            (
-                with("org_name", r#""Other""#),
-                Expectations {
-                    organization: Some("acme"),
-                    ..expect()
-                },
-                "org_name",
-            ),
-            (
-                with("sub", r#""u2""#),
-                Expectations {
-                    sub: Some("u1"),
-                    nonce: None,
-                    ..expect()
-                },
-                "subject",
-            ),
+            (with("auth_time", ""), Expectations { max_age: Some(10), ..expect() }, "auth_time is missing"),
+            (with("auth_time", "100"), Expectations { max_age: Some(10), ..expect() }, "max_age"),
+            (with("org_id", r#""org_2""#), Expectations { organization: Some("org_1"), ..expect() }, "org_id"),
+            (with("org_name", r#""Other""#), Expectations { organization: Some("acme"), ..expect() }, "org_name"),
+            (with("sub", r#""u2""#), Expectations { sub: Some("u1"), nonce: None, ..expect() }, "subject"),
         ];
         for (claims, e, needle) in table {
             let err = validate(&claims, &e).unwrap_err();

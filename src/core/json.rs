@@ -89,10 +89,7 @@ pub struct ParseError;
 
 /// Parses a complete JSON text.
 pub fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        i: 0,
-    };
+    let mut p = Parser { s: text.as_bytes(), i: 0 };
     let v = p.value(0)?;
     p.ws();
     if p.i != p.s.len() {
@@ -284,7 +281,6 @@ impl Parser<'_> {
 }
 
 /// Appends `s` to `out` as a quoted JSON string.
-#[inline(never)]
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -349,21 +345,18 @@ fn write_value(out: &mut String, v: &Value) {
 pub struct ObjectWriter(String);
 
 impl ObjectWriter {
-    #[inline(never)]
     fn key(&mut self, k: &str) {
         self.0.push(if self.0.is_empty() { '{' } else { ',' });
         write_str(&mut self.0, k);
         self.0.push(':');
     }
     /// Adds a string member.
-    #[inline(never)]
     pub fn str(mut self, k: &str, v: &str) -> Self {
         self.key(k);
         write_str(&mut self.0, v);
         self
     }
     /// Adds a string member when `v` is `Some`.
-    #[inline(never)]
     pub fn opt_str(self, k: &str, v: Option<&str>) -> Self {
         match v {
             Some(v) => self.str(k, v),
@@ -371,28 +364,24 @@ impl ObjectWriter {
         }
     }
     /// Adds a boolean member.
-    #[inline(never)]
     pub fn bool(mut self, k: &str, v: bool) -> Self {
         self.key(k);
         self.0.push_str(if v { "true" } else { "false" });
         self
     }
     /// Adds an integer member.
-    #[inline(never)]
     pub fn int(mut self, k: &str, v: i64) -> Self {
         self.key(k);
         self.0.push_str(&v.to_string());
         self
     }
     /// Adds a member whose value is already JSON text.
-    #[inline(never)]
     pub fn raw(mut self, k: &str, json: &str) -> Self {
         self.key(k);
         self.0.push_str(json);
         self
     }
     /// The finished object.
-    #[inline(never)]
     pub fn finish(mut self) -> String {
         if self.0.is_empty() {
             self.0.push('{');
@@ -408,9 +397,7 @@ mod tests {
 
     #[test]
     fn parses_values() {
-        let v =
-            parse(r#" {"a": [1, -2.5, 3e2, true, false, null], "b": "x\"\u00e9\ud83d\ude00\n"} "#)
-                .unwrap();
+        let v = parse(r#" {"a": [1, -2.5, 3e2, true, false, null], "b": "x\"\u00e9\ud83d\ude00\n"} "#).unwrap();
         let a = v.get("a").unwrap().as_array().unwrap();
         assert_eq!(a[0].as_i64(), Some(1));
         assert_eq!(a[1].as_i64(), Some(-2));
@@ -459,21 +446,13 @@ mod tests {
     #[test]
     fn huge_integers_do_not_overflow() {
         assert_eq!(parse("99999999999999999999").unwrap().as_i64(), None);
-        assert_eq!(
-            parse("9223372036854775807").unwrap().as_i64(),
-            Some(i64::MAX)
-        );
+        assert_eq!(parse("9223372036854775807").unwrap().as_i64(), Some(i64::MAX));
     }
 
     #[test]
     fn writer_round_trips() {
         let tricky = "q\"uote\\ \u{1}\n\té";
-        let text = ObjectWriter::default()
-            .str("s", tricky)
-            .int("n", -42)
-            .opt_str("none", None)
-            .raw("r", "[1]")
-            .finish();
+        let text = ObjectWriter::default().str("s", tricky).int("n", -42).opt_str("none", None).raw("r", "[1]").finish();
         let v = parse(&text).unwrap();
         assert_eq!(v.get("s").unwrap().as_str(), Some(tricky));
         assert_eq!(v.get("n").unwrap().as_i64(), Some(-42));

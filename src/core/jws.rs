@@ -1,7 +1,7 @@
 //! What must hold before a JWS signature is even checked: the algorithm policy,
 //! the header rules, and the choice of key from the provider's JWK Set
 //! ([RFC 7515], [RFC 7517], [RFC 8725]). The signature itself is checked by
-//! WebCrypto in the browser shell, with the key and algorithm chosen here.
+//! WebCrypto, through the engine's `verify` effect, with the key and algorithm chosen here.
 //!
 //! [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
 //! [RFC 7517]: https://www.rfc-editor.org/rfc/rfc7517
@@ -56,28 +56,14 @@ impl Alg {
             Alg::EdDSA => ("OKP", Some("Ed25519")),
         }
     }
-
-    /// The WebCrypto name of the hash "used in the alg Header Parameter", which
-    /// `c_hash` and `at_hash` use (OIDC Core 3.3.2.11); SHA-512 for Ed25519.
-    pub fn hash_name(self) -> &'static str {
-        match self {
-            Alg::RS256 | Alg::PS256 | Alg::ES256 => "SHA-256",
-            Alg::ES384 => "SHA-384",
-            Alg::EdDSA => "SHA-512",
-        }
-    }
 }
 
 /// The algorithms to accept: those the provider advertises for ID tokens (OIDC Discovery
 /// `id_token_signing_alg_values_supported`), narrowed by the app's `idTokenSigningAlgs`,
 /// and never outside [`SUPPORTED`]. With neither, RS256 alone (OIDC Core 3.1.3.7 (7)).
 pub fn allowed_algs(advertised: Option<&[String]>, option: Option<&[String]>) -> Vec<Alg> {
-    let listed =
-        |list: Option<&[String]>, a: Alg| list.is_none_or(|l| l.iter().any(|n| n == a.name()));
-    let mut algs: Vec<Alg> = SUPPORTED
-        .into_iter()
-        .filter(|&a| listed(advertised, a) && listed(option, a))
-        .collect();
+    let listed = |list: Option<&[String]>, a: Alg| list.is_none_or(|l| l.iter().any(|n| n == a.name()));
+    let mut algs: Vec<Alg> = SUPPORTED.into_iter().filter(|&a| listed(advertised, a) && listed(option, a)).collect();
     if advertised.is_none() && option.is_none() {
         algs = vec![Alg::RS256];
     }
@@ -94,22 +80,16 @@ fn invalid(why: impl Into<String>) -> Error {
 ///   only, never from the token itself (RFC 8725 §3.10);
 /// - `crit` is refused: the SDK understands no extension (RFC 7515 §4.1.11).
 pub fn check_header(header: &Value, allowed: &[Alg]) -> Result<(Alg, Option<String>)> {
-    let name = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid("the ID token's header has no alg"))?;
-    let alg = Alg::from_name(name)
-        .filter(|a| allowed.contains(a))
-        .ok_or_else(|| invalid(format!("the ID token's alg {name} is not allowed")))?;
+    let name = header.get("alg").and_then(Value::as_str).ok_or_else(|| invalid("the ID token's header has no alg"))?;
+    let alg =
+        Alg::from_name(name).filter(|a| allowed.contains(a)).ok_or_else(|| invalid(format!("the ID token's alg {name} is not allowed")))?;
     for embedded in ["jku", "x5u", "jwk", "x5c"] {
         if header.get(embedded).is_some() {
             return Err(invalid(format!("the ID token's header carries `{embedded}`; keys come only from the issuer's jwks_uri")));
         }
     }
     if header.get("crit").is_some() {
-        return Err(invalid(
-            "the ID token's header has `crit` extensions the SDK does not understand",
-        ));
+        return Err(invalid("the ID token's header has `crit` extensions the SDK does not understand"));
     }
     let kid = match header.get("kid") {
         None => None,
@@ -154,16 +134,10 @@ pub struct Jwks {
 pub fn process_jwks(status: u16, body: &str) -> Result<Jwks> {
     let bad = |why: &str| Error::new(code::INVALID_JWKS, why.to_owned());
     if status != 200 {
-        return Err(Error::new(
-            code::INVALID_JWKS,
-            format!("the JWK Set answered HTTP {status}"),
-        ));
+        return Err(Error::new(code::INVALID_JWKS, format!("the JWK Set answered HTTP {status}")));
     }
     let doc = json::parse(body).map_err(|_| bad("the JWK Set is not JSON"))?;
-    let keys = doc
-        .get("keys")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("the JWK Set has no `keys` array"))?;
+    let keys = doc.get("keys").and_then(Value::as_array).ok_or_else(|| bad("the JWK Set has no `keys` array"))?;
     if keys.len() > MAX_KEYS {
         return Err(bad("the JWK Set has more than 100 keys"));
     }
@@ -208,10 +182,7 @@ impl Jwk {
             && (crv.is_none() || self.crv.as_deref() == crv)
             && self.use_.as_deref().is_none_or(|u| u == "sig")
             && self.alg.as_deref().is_none_or(|a| a == alg.name())
-            && self
-                .key_ops
-                .as_ref()
-                .is_none_or(|ops| ops.iter().any(|o| o == "verify"))
+            && self.key_ops.as_ref().is_none_or(|ops| ops.iter().any(|o| o == "verify"))
     }
 }
 
@@ -223,19 +194,14 @@ pub fn select_key<'a>(jwks: &'a Jwks, alg: Alg, kid: Option<&str>) -> Result<Opt
         Some(kid) => match jwks.keys.iter().find(|k| k.kid.as_deref() == Some(kid)) {
             None => Ok(None),
             Some(k) if k.fits(alg) => Ok(Some(k)),
-            Some(_) => Err(invalid(format!(
-                "the key {kid} cannot verify {} signatures",
-                alg.name()
-            ))),
+            Some(_) => Err(invalid(format!("the key {kid} cannot verify {} signatures", alg.name()))),
         },
         None => {
             let mut fitting = jwks.keys.iter().filter(|k| k.fits(alg));
             match (fitting.next(), fitting.next()) {
                 (Some(k), None) => Ok(Some(k)),
                 (None, _) => Ok(None),
-                (Some(_), Some(_)) => Err(invalid(
-                    "the ID token has no kid and several keys could verify it",
-                )),
+                (Some(_), Some(_)) => Err(invalid("the ID token has no kid and several keys could verify it")),
             }
         }
     }
@@ -252,14 +218,8 @@ mod tests {
     #[test]
     fn header_policy() {
         let all = SUPPORTED.to_vec();
-        assert_eq!(
-            check_header(&header(r#"{"alg":"RS256","kid":"k1"}"#), &all).unwrap(),
-            (Alg::RS256, Some("k1".into()))
-        );
-        assert_eq!(
-            check_header(&header(r#"{"alg":"EdDSA"}"#), &all).unwrap(),
-            (Alg::EdDSA, None)
-        );
+        assert_eq!(check_header(&header(r#"{"alg":"RS256","kid":"k1"}"#), &all).unwrap(), (Alg::RS256, Some("k1".into())));
+        assert_eq!(check_header(&header(r#"{"alg":"EdDSA"}"#), &all).unwrap(), (Alg::EdDSA, None));
         for (h, needle) in [
             (r#"{"alg":"none"}"#, "not allowed"),
             (r#"{"alg":"HS256","kid":"k1"}"#, "not allowed"),
@@ -277,30 +237,16 @@ mod tests {
             assert_eq!(e.code(), code::INVALID_ID_TOKEN);
             assert!(e.description().contains(needle), "{h}: {e:?}");
         }
-        assert!(
-            check_header(&header(r#"{"alg":"PS256"}"#), &[Alg::RS256]).is_err(),
-            "narrowed out"
-        );
+        assert!(check_header(&header(r#"{"alg":"PS256"}"#), &[Alg::RS256]).is_err(), "narrowed out");
     }
 
     #[test]
     fn allowed_algorithms() {
-        let adv = vec![
-            "RS256".to_owned(),
-            "HS256".into(),
-            "none".into(),
-            "ES256".into(),
-        ];
+        let adv = vec!["RS256".to_owned(), "HS256".into(), "none".into(), "ES256".into()];
         assert_eq!(allowed_algs(Some(&adv), None), vec![Alg::RS256, Alg::ES256]);
-        assert_eq!(
-            allowed_algs(Some(&adv), Some(&["ES256".to_owned(), "HS256".into()])),
-            vec![Alg::ES256]
-        );
+        assert_eq!(allowed_algs(Some(&adv), Some(&["ES256".to_owned(), "HS256".into()])), vec![Alg::ES256]);
         assert_eq!(allowed_algs(None, None), vec![Alg::RS256]);
-        assert_eq!(
-            allowed_algs(None, Some(&["EdDSA".to_owned()])),
-            vec![Alg::EdDSA]
-        );
+        assert_eq!(allowed_algs(None, Some(&["EdDSA".to_owned()])), vec![Alg::EdDSA]);
     }
 
     const SET: &str = r#"{"keys":[
@@ -316,40 +262,11 @@ mod tests {
     fn selects_keys_that_fit() {
         let jwks = process_jwks(200, SET).unwrap();
         assert_eq!(jwks.keys.len(), 6);
-        assert_eq!(
-            select_key(&jwks, Alg::RS256, Some("rsa"))
-                .unwrap()
-                .unwrap()
-                .kid
-                .as_deref(),
-            Some("rsa")
-        );
-        assert!(select_key(&jwks, Alg::RS256, Some("rsa"))
-            .unwrap()
-            .unwrap()
-            .json
-            .contains("\"n\":\"AQAB\""));
-        assert_eq!(
-            select_key(&jwks, Alg::ES256, Some("ec"))
-                .unwrap()
-                .unwrap()
-                .kid
-                .as_deref(),
-            Some("ec")
-        );
-        assert_eq!(
-            select_key(&jwks, Alg::EdDSA, None)
-                .unwrap()
-                .unwrap()
-                .kid
-                .as_deref(),
-            Some("ed")
-        );
-        assert_eq!(
-            select_key(&jwks, Alg::RS256, Some("unknown")).unwrap(),
-            None,
-            "rotation: refetch"
-        );
+        assert_eq!(select_key(&jwks, Alg::RS256, Some("rsa")).unwrap().unwrap().kid.as_deref(), Some("rsa"));
+        assert!(select_key(&jwks, Alg::RS256, Some("rsa")).unwrap().unwrap().json.contains("\"n\":\"AQAB\""));
+        assert_eq!(select_key(&jwks, Alg::ES256, Some("ec")).unwrap().unwrap().kid.as_deref(), Some("ec"));
+        assert_eq!(select_key(&jwks, Alg::EdDSA, None).unwrap().unwrap().kid.as_deref(), Some("ed"));
+        assert_eq!(select_key(&jwks, Alg::RS256, Some("unknown")).unwrap(), None, "rotation: refetch");
         for (alg, kid) in [
             (Alg::PS256, "rsa"),   // the JWK's alg says RS256
             (Alg::ES256, "rsa"),   // wrong kty
@@ -357,35 +274,17 @@ mod tests {
             (Alg::RS256, "enc"),   // use: enc
             (Alg::RS256, "hmac"),  // a symmetric key
         ] {
-            assert_eq!(
-                select_key(&jwks, alg, Some(kid)).unwrap_err().code(),
-                code::INVALID_ID_TOKEN,
-                "{kid}"
-            );
+            assert_eq!(select_key(&jwks, alg, Some(kid)).unwrap_err().code(), code::INVALID_ID_TOKEN, "{kid}");
         }
-        let two = process_jwks(
-            200,
-            r#"{"keys":[{"kty":"RSA","n":"a","e":"b"},{"kty":"RSA","n":"c","e":"d"}]}"#,
-        )
-        .unwrap();
-        assert!(
-            select_key(&two, Alg::RS256, None).is_err(),
-            "ambiguous without kid"
-        );
-        let ops = process_jwks(
-            200,
-            r#"{"keys":[{"kty":"EC","crv":"P-256","key_ops":["sign"]}]}"#,
-        )
-        .unwrap();
+        let two = process_jwks(200, r#"{"keys":[{"kty":"RSA","n":"a","e":"b"},{"kty":"RSA","n":"c","e":"d"}]}"#).unwrap();
+        assert!(select_key(&two, Alg::RS256, None).is_err(), "ambiguous without kid");
+        let ops = process_jwks(200, r#"{"keys":[{"kty":"EC","crv":"P-256","key_ops":["sign"]}]}"#).unwrap();
         assert_eq!(select_key(&ops, Alg::ES256, None).unwrap(), None);
     }
 
     #[test]
     fn refuses_bad_key_sets() {
-        let many = format!(
-            r#"{{"keys":[{}]}}"#,
-            vec![r#"{"kty":"RSA","n":"a","e":"b"}"#; 1000].join(",")
-        );
+        let many = format!(r#"{{"keys":[{}]}}"#, vec![r#"{"kty":"RSA","n":"a","e":"b"}"#; 1000].join(","));
         for (status, body) in [
             (200, "<html>"),
             (200, "{}"),
@@ -396,12 +295,7 @@ mod tests {
             (500, "oops"),
             (200, many.as_str()),
         ] {
-            assert_eq!(
-                process_jwks(status, body).unwrap_err().code(),
-                code::INVALID_JWKS,
-                "{}",
-                &body[..body.len().min(40)]
-            );
+            assert_eq!(process_jwks(status, body).unwrap_err().code(), code::INVALID_JWKS, "{}", &body[..body.len().min(40)]);
         }
     }
 }

@@ -20,12 +20,7 @@ pub struct LogoutParams {
 /// `post_logout_redirect_uri` and `id_token_hint`; without one, Auth0's
 /// `/v2/logout?client_id&returnTo` on the domain (Auth0 tenants without
 /// RP-initiated logout enabled publish no end-session endpoint).
-pub fn url(
-    config: &Config,
-    metadata: &Metadata,
-    params: &LogoutParams,
-    id_token_hint: Option<&str>,
-) -> String {
+pub fn url(config: &Config, metadata: &Metadata, params: &LogoutParams, id_token_hint: Option<&str>) -> String {
     match &metadata.end_session_endpoint {
         Some(endpoint) => {
             let q = Serializer::default()
@@ -36,10 +31,7 @@ pub fn url(
             form::append_query(endpoint, &q)
         }
         None => {
-            let mut q = Serializer::default()
-                .pair("client_id", &config.client_id)
-                .opt("returnTo", params.return_to.as_deref())
-                .finish();
+            let mut q = Serializer::default().pair("client_id", &config.client_id).opt("returnTo", params.return_to.as_deref()).finish();
             if params.federated {
                 q.push_str("&federated");
             }
@@ -55,26 +47,18 @@ mod tests {
 
     #[test]
     fn end_session_and_auth0_forms() {
-        let config = Config::new(Options {
-            domain: "t.auth0.com".into(),
-            client_id: "c".into(),
-            ..Options::default()
-        })
-        .unwrap();
+        let config = Config::new(Options { domain: "t.auth0.com".into(), client_id: "c".into(), ..Options::default() }).unwrap();
         let mut meta = crate::core::discovery::auth0_like(&config);
-        let p = LogoutParams {
-            return_to: Some("https://app/?x=1".into()),
-            federated: true,
-        };
-        assert_eq!(url(&config, &meta, &p, Some("h")), "https://t.auth0.com/v2/logout?client_id=c&returnTo=https%3A%2F%2Fapp%2F%3Fx%3D1&federated");
+        let p = LogoutParams { return_to: Some("https://app/?x=1".into()), federated: true };
+        assert_eq!(
+            url(&config, &meta, &p, Some("h")),
+            "https://t.auth0.com/v2/logout?client_id=c&returnTo=https%3A%2F%2Fapp%2F%3Fx%3D1&federated"
+        );
         meta.end_session_endpoint = Some("https://t.auth0.com/oidc/logout".into());
         assert_eq!(
             url(&config, &meta, &p, Some("h.i.j")),
             "https://t.auth0.com/oidc/logout?client_id=c&post_logout_redirect_uri=https%3A%2F%2Fapp%2F%3Fx%3D1&id_token_hint=h.i.j"
         );
-        assert_eq!(
-            url(&config, &meta, &LogoutParams::default(), None),
-            "https://t.auth0.com/oidc/logout?client_id=c"
-        );
+        assert_eq!(url(&config, &meta, &LogoutParams::default(), None), "https://t.auth0.com/oidc/logout?client_id=c");
     }
 }

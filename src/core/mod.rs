@@ -2,7 +2,7 @@
 //!
 //! Each step is a pure function from inputs (options, a URL, an HTTP status and
 //! body, the clock, random bytes) to an output (a URL, a request body, a typed
-//! result). The browser shell does the I/O in between. Everything here compiles
+//! result). The engine ([`crate::engine`]) asks for the I/O in between. Everything here compiles
 //! natively, so `cargo test` covers it in milliseconds and it can be fuzzed.
 
 pub mod authorize;

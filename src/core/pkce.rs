@@ -23,9 +23,7 @@ impl CodeVerifier {
     ///
     /// [RFC 7636 §4.1]: https://www.rfc-editor.org/rfc/rfc7636#section-4.1
     pub fn parse(s: &str) -> Option<Self> {
-        let ok = (43..=128).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        let ok = (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
         ok.then(|| CodeVerifier(s.to_owned()))
     }
 
@@ -47,13 +45,10 @@ pub struct Pkce {
 }
 
 impl Pkce {
-    /// Pairs a verifier with its challenge, given `SHA-256(ASCII(verifier))`. The shell
-    /// hashes with `crypto.subtle.digest`, so no SHA-256 is compiled into the wasm.
+    /// Pairs a verifier with its challenge, given `SHA-256(ASCII(verifier))`
+    /// ([`crate::core::hash::sha256`], in the engine).
     pub fn s256(verifier: CodeVerifier, sha256_of_verifier: &[u8]) -> Pkce {
-        Pkce {
-            challenge: base64url::encode(sha256_of_verifier),
-            verifier,
-        }
+        Pkce { challenge: base64url::encode(sha256_of_verifier), verifier }
     }
 }
 
@@ -72,18 +67,15 @@ mod tests {
     #[test]
     fn rfc7636_appendix_b() {
         let bytes = [
-            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212,
-            37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88,
+            83, 132, 141, 121,
         ];
         let v = CodeVerifier::from_random(bytes);
         assert_eq!(v.secret(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         assert_eq!(format!("{v:?}"), "CodeVerifier([redacted])");
         let digest = Sha256::digest(v.secret());
         let pkce = Pkce::s256(v, &digest);
-        assert_eq!(
-            pkce.challenge,
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
+        assert_eq!(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 
     #[test]

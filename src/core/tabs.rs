@@ -56,10 +56,7 @@ pub fn session_message(session: &Session) -> String {
 
 /// The `sync` message.
 pub fn sync_message(generation: i64) -> String {
-    ObjectWriter::default()
-        .str("type", "sync")
-        .int("generation", generation)
-        .finish()
+    ObjectWriter::default().str("type", "sync").int("generation", generation).finish()
 }
 
 /// The `logout` message.
@@ -72,9 +69,7 @@ pub fn parse(text: &str) -> Option<Message> {
     let v = json::parse(text).ok()?;
     match v.get("type")?.as_str()? {
         "logout" => Some(Message::Logout),
-        "sync" => Some(Message::Sync {
-            generation: v.get("generation")?.as_i64()?,
-        }),
+        "sync" => Some(Message::Sync { generation: v.get("generation")?.as_i64()? }),
         "session" => parse_session(&v).map(Message::Session),
         _ => None,
     }
@@ -95,11 +90,7 @@ fn parse_session(v: &Value) -> Option<Session> {
         None => None,
         Some(raw) => {
             let jwt = id_token::decode(&raw).ok()?;
-            Some(CurrentIdToken {
-                raw: IdToken::new(raw),
-                claims_json: jwt.payload_json,
-                sub: jwt.claims.sub,
-            })
+            Some(CurrentIdToken { raw: IdToken::new(raw), claims_json: jwt.payload_json, sub: jwt.claims.sub })
         }
     };
     let entries = v
@@ -117,12 +108,7 @@ fn parse_session(v: &Value) -> Option<Session> {
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    Some(Session::restore(
-        entries,
-        refresh_token,
-        id_token,
-        generation,
-    ))
+    Some(Session::restore(entries, refresh_token, id_token, generation))
 }
 
 #[cfg(test)]
@@ -142,13 +128,7 @@ mod tests {
             refresh_token: Some(RefreshToken::new("rt".into())),
             scope: Some("openid read".into()),
         };
-        s.store(
-            Some("https://api/"),
-            "openid read",
-            response,
-            Some((IdToken::new(raw), jwt)),
-            1000,
-        );
+        s.store(Some("https://api/"), "openid read", response, Some((IdToken::new(raw), jwt)), 1000);
         s.set_generation(1_700_000_000_000);
         s
     }
@@ -156,29 +136,17 @@ mod tests {
     #[test]
     fn a_session_crosses_intact() {
         let s = session();
-        let Some(Message::Session(back)) = parse(&session_message(&s)) else {
-            panic!("not a session")
-        };
+        let Some(Message::Session(back)) = parse(&session_message(&s)) else { panic!("not a session") };
         assert_eq!(back.generation(), s.generation());
         assert_eq!(back.refresh_token().unwrap().secret(), "rt");
         assert_eq!(back.id_token().unwrap().sub, "u1");
         let e = back.get(Some("https://api/"), "read", 1000, 60).unwrap();
-        assert_eq!(
-            (
-                e.access_token.secret(),
-                e.expires_at,
-                e.granted_scope.as_str()
-            ),
-            ("at \"1\"", 1300, "openid read")
-        );
+        assert_eq!((e.access_token.secret(), e.expires_at, e.granted_scope.as_str()), ("at \"1\"", 1300, "openid read"));
     }
 
     #[test]
     fn other_messages() {
-        assert!(matches!(
-            parse(&sync_message(42)),
-            Some(Message::Sync { generation: 42 })
-        ));
+        assert!(matches!(parse(&sync_message(42)), Some(Message::Sync { generation: 42 })));
         assert!(matches!(parse(&logout_message()), Some(Message::Logout)));
         assert_eq!(channel_name("https://i/", "c"), "spa-auth:https://i/:c");
     }
@@ -198,8 +166,7 @@ mod tests {
             good.replace("\"expires_at\":1300", "\"expires_at\":\"1300\""),
             good.replace("\"access_token\":\"at \\\"1\\\"\"", "\"access_token\":\"\""),
             good.replace("\"id_token\":\"", "\"id_token\":\"x"),
-            good.replace("\"entries\":[", "\"entries\":{")
-                .replace("}]}", "}}}"),
+            good.replace("\"entries\":[", "\"entries\":{").replace("}]}", "}}}"),
         ] {
             assert!(parse(&bad).is_none(), "{bad}");
         }

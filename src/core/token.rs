@@ -1,6 +1,6 @@
 //! Token endpoint requests and responses ([RFC 6749 §4.1.3], [§5], [§6]) and
 //! token revocation ([RFC 7009]). Each step is a request/process pair: the
-//! shell sends the body and hands the status and text back.
+//! engine sends the body (a `fetch` effect) and hands the status and text back.
 //!
 //! [RFC 6749 §4.1.3]: https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
 //! [§5]: https://www.rfc-editor.org/rfc/rfc6749#section-5
@@ -21,12 +21,7 @@ pub const MAX_EXPIRES_IN: i64 = 366 * 24 * 3600;
 
 /// The body of the authorization-code grant (RFC 6749 §4.1.3, RFC 7636 §4.5).
 /// Takes the verifier by value: it is used exactly once.
-pub fn authorization_code_body(
-    client_id: &str,
-    code: &AuthorizationCode,
-    verifier: CodeVerifier,
-    redirect_uri: &str,
-) -> String {
+pub fn authorization_code_body(client_id: &str, code: &AuthorizationCode, verifier: CodeVerifier, redirect_uri: &str) -> String {
     Serializer::default()
         .pair("grant_type", "authorization_code")
         .pair("client_id", client_id)
@@ -38,12 +33,7 @@ pub fn authorization_code_body(
 
 /// The body of the refresh-token grant (RFC 6749 §6). `scope` may be narrower than the
 /// original grant; `audience` selects another API on Auth0.
-pub fn refresh_body(
-    client_id: &str,
-    refresh_token: &RefreshToken,
-    scope: Option<&str>,
-    audience: Option<&str>,
-) -> String {
+pub fn refresh_body(client_id: &str, refresh_token: &RefreshToken, scope: Option<&str>, audience: Option<&str>) -> String {
     Serializer::default()
         .pair("grant_type", "refresh_token")
         .pair("client_id", client_id)
@@ -80,27 +70,14 @@ pub struct TokenResponse {
 /// Turns a token endpoint answer into a [`TokenResponse`] or a typed error.
 pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     if body.len() > MAX_RESPONSE_BYTES {
-        return Err(Error::new(
-            code::INVALID_RESPONSE,
-            "the token response is larger than 1 MB",
-        ));
+        return Err(Error::new(code::INVALID_RESPONSE, "the token response is larger than 1 MB"));
     }
     let parsed = json::parse(body);
     if status != 200 {
         return Err(process_error(status, parsed.ok().as_ref()));
     }
-    let doc = parsed.map_err(|_| {
-        Error::new(
-            code::INVALID_JSON,
-            "the token endpoint answered 200 with a body that is not JSON",
-        )
-    })?;
-    let wrong = |k: &str| {
-        Error::new(
-            code::INVALID_RESPONSE,
-            format!("the token response's `{k}` is missing or has the wrong type"),
-        )
-    };
+    let doc = parsed.map_err(|_| Error::new(code::INVALID_JSON, "the token endpoint answered 200 with a body that is not JSON"))?;
+    let wrong = |k: &str| Error::new(code::INVALID_RESPONSE, format!("the token response's `{k}` is missing or has the wrong type"));
     let opt_str = |k: &str| -> Result<Option<String>> {
         match doc.get(k) {
             None => Ok(None),
@@ -109,19 +86,13 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
         }
     };
     if !matches!(doc, Value::Object(_)) {
-        return Err(Error::new(
-            code::INVALID_RESPONSE,
-            "the token response is not a JSON object",
-        ));
+        return Err(Error::new(code::INVALID_RESPONSE, "the token response is not a JSON object"));
     }
     let access_token = opt_str("access_token")?.ok_or_else(|| wrong("access_token"))?;
     let token_type = opt_str("token_type")?.ok_or_else(|| wrong("token_type"))?;
     // RFC 6749 §7.1 and RFC 6750 §4: the type is case-insensitive; only Bearer is supported.
     if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(Error::new(
-            code::UNSUPPORTED_TOKEN_TYPE,
-            format!("token_type {token_type} is not Bearer"),
-        ));
+        return Err(Error::new(code::UNSUPPORTED_TOKEN_TYPE, format!("token_type {token_type} is not Bearer")));
     }
     let expires_in = doc.get("expires_in").ok_or_else(|| wrong("expires_in"))?;
     let expires_in = match expires_in {
@@ -132,10 +103,7 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     }
     .ok_or_else(|| wrong("expires_in"))?;
     if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
-        return Err(Error::new(
-            code::INVALID_RESPONSE,
-            format!("expires_in {expires_in} is outside 1 s to 1 year"),
-        ));
+        return Err(Error::new(code::INVALID_RESPONSE, format!("expires_in {expires_in} is outside 1 s to 1 year")));
     }
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),
@@ -152,15 +120,10 @@ fn process_error(status: u16, doc: Option<&Value>) -> Error {
     let error = doc.and_then(|d| d.get("error")).and_then(Value::as_str);
     match error {
         Some(e) if (400..500).contains(&status) && !e.is_empty() => {
-            let description = doc
-                .and_then(|d| d.get("error_description"))
-                .and_then(Value::as_str);
+            let description = doc.and_then(|d| d.get("error_description")).and_then(Value::as_str);
             Error::from_provider(Kind::Generic, e, description)
         }
-        _ => Error::new(
-            code::UNEXPECTED_STATUS,
-            format!("the server answered HTTP {status} without an OAuth error"),
-        ),
+        _ => Error::new(code::UNEXPECTED_STATUS, format!("the server answered HTTP {status} without an OAuth error")),
     }
 }
 
@@ -199,29 +162,18 @@ mod tests {
     fn request_bodies() {
         let v = CodeVerifier::from_random([0; 32]);
         let verifier_text = v.secret().to_owned();
-        let b = authorization_code_body(
-            "c 1",
-            &AuthorizationCode::new("co+de".into()),
-            v,
-            "https://app/cb?x=1",
-        );
+        let b = authorization_code_body("c 1", &AuthorizationCode::new("co+de".into()), v, "https://app/cb?x=1");
         assert_eq!(
             b,
             format!("grant_type=authorization_code&client_id=c%201&code=co%2Bde&code_verifier={verifier_text}&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1")
         );
         let r = RefreshToken::new("r/1".into());
-        assert_eq!(
-            refresh_body("c", &r, None, None),
-            "grant_type=refresh_token&client_id=c&refresh_token=r%2F1"
-        );
+        assert_eq!(refresh_body("c", &r, None, None), "grant_type=refresh_token&client_id=c&refresh_token=r%2F1");
         assert_eq!(
             refresh_body("c", &r, Some("openid read"), Some("https://api/")),
             "grant_type=refresh_token&client_id=c&refresh_token=r%2F1&scope=openid%20read&audience=https%3A%2F%2Fapi%2F"
         );
-        assert_eq!(
-            revocation_body("c", &r),
-            "client_id=c&token=r%2F1&token_type_hint=refresh_token"
-        );
+        assert_eq!(revocation_body("c", &r), "client_id=c&token=r%2F1&token_type_hint=refresh_token");
     }
 
     #[test]
@@ -235,133 +187,47 @@ mod tests {
         assert_eq!(r.expires_in, 300);
         assert_eq!(r.refresh_token.unwrap().secret(), "rt");
         assert_eq!(r.scope.as_deref(), Some("openid x"));
-        let r = process_response(
-            200,
-            r#"{"access_token":"at","token_type":"Bearer","expires_in":"60"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            (r.expires_in, r.id_token, r.refresh_token),
-            (60, None, None)
-        );
+        let r = process_response(200, r#"{"access_token":"at","token_type":"Bearer","expires_in":"60"}"#).unwrap();
+        assert_eq!((r.expires_in, r.id_token, r.refresh_token), (60, None, None));
     }
 
     #[test]
     fn refuses_bad_bodies() {
-        let huge = format!(
-            r#"{{"access_token":"{}","token_type":"Bearer","expires_in":1}}"#,
-            "a".repeat(MAX_RESPONSE_BYTES)
-        );
+        let huge = format!(r#"{{"access_token":"{}","token_type":"Bearer","expires_in":1}}"#, "a".repeat(MAX_RESPONSE_BYTES));
         let table: &[(u16, &str, &str)] = &[
             (200, "", code::INVALID_JSON),
             (200, "<html><body>oops</body></html>", code::INVALID_JSON),
             (200, "not json", code::INVALID_JSON),
             (200, "[]", code::INVALID_RESPONSE),
             (200, "{}", code::INVALID_RESPONSE),
-            (
-                200,
-                r#"{"access_token":1,"token_type":"Bearer","expires_in":1}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","expires_in":1}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"mac","expires_in":1}"#,
-                code::UNSUPPORTED_TOKEN_TYPE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"DPoP","expires_in":1}"#,
-                code::UNSUPPORTED_TOKEN_TYPE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer"}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":0}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":99999999999}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":1e9}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":true}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":1,"id_token":{}}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":1,"refresh_token":7}"#,
-                code::INVALID_RESPONSE,
-            ),
-            (
-                200,
-                r#"{"access_token":"a","token_type":"Bearer","expires_in":1,"scope":["a"]}"#,
-                code::INVALID_RESPONSE,
-            ),
+            (200, r#"{"access_token":1,"token_type":"Bearer","expires_in":1}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","expires_in":1}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"mac","expires_in":1}"#, code::UNSUPPORTED_TOKEN_TYPE),
+            (200, r#"{"access_token":"a","token_type":"DPoP","expires_in":1}"#, code::UNSUPPORTED_TOKEN_TYPE),
+            (200, r#"{"access_token":"a","token_type":"Bearer"}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":0}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":99999999999}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":1e9}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":true}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":1,"id_token":{}}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":1,"refresh_token":7}"#, code::INVALID_RESPONSE),
+            (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":1,"scope":["a"]}"#, code::INVALID_RESPONSE),
             (200, &huge, code::INVALID_RESPONSE),
-            (
-                400,
-                r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
-                "invalid_grant",
-            ),
+            (400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#, "invalid_grant"),
             (401, r#"{"error":"invalid_client"}"#, "invalid_client"),
-            (
-                403,
-                r#"{"error":"mfa_required","error_description":"Multifactor authentication required"}"#,
-                "mfa_required",
-            ),
+            (403, r#"{"error":"mfa_required","error_description":"Multifactor authentication required"}"#, "mfa_required"),
             (400, "<html>Bad Request</html>", code::UNEXPECTED_STATUS),
-            (
-                500,
-                "<html><h1>Internal Server Error</h1></html>",
-                code::UNEXPECTED_STATUS,
-            ),
-            (
-                503,
-                r#"{"error":"temporarily_unavailable"}"#,
-                code::UNEXPECTED_STATUS,
-            ),
+            (500, "<html><h1>Internal Server Error</h1></html>", code::UNEXPECTED_STATUS),
+            (503, r#"{"error":"temporarily_unavailable"}"#, code::UNEXPECTED_STATUS),
             (302, "", code::UNEXPECTED_STATUS),
         ];
         for (status, body, want) in table {
             let e = process_response(*status, body).unwrap_err();
             assert_eq!(e.code(), *want, "{status} {}", &body[..body.len().min(80)]);
         }
-        let e = process_response(
-            400,
-            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
-        )
-        .unwrap_err();
+        let e = process_response(400, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#).unwrap_err();
         assert_eq!(e.description(), "grant request is invalid");
         let e = process_response(403, r#"{"error":"mfa_required"}"#).unwrap_err();
         assert_eq!(e.kind(), Kind::MfaRequired);
@@ -370,29 +236,15 @@ mod tests {
     #[test]
     fn revocation_answers() {
         assert!(process_revocation(200, "").is_ok());
-        assert_eq!(
-            process_revocation(400, r#"{"error":"unsupported_token_type"}"#)
-                .unwrap_err()
-                .code(),
-            "unsupported_token_type"
-        );
-        assert_eq!(
-            process_revocation(500, "x").unwrap_err().code(),
-            code::UNEXPECTED_STATUS
-        );
+        assert_eq!(process_revocation(400, r#"{"error":"unsupported_token_type"}"#).unwrap_err().code(), "unsupported_token_type");
+        assert_eq!(process_revocation(500, "x").unwrap_err().code(), code::UNEXPECTED_STATUS);
     }
 
     #[test]
     fn bearer_challenges() {
-        assert!(is_invalid_token_challenge(
-            r#"Bearer error="invalid_token", error_description="expired""#
-        ));
-        assert!(is_invalid_token_challenge(
-            r#"bearer realm="api",error=invalid_token"#
-        ));
-        assert!(!is_invalid_token_challenge(
-            r#"Bearer error="insufficient_scope""#
-        ));
+        assert!(is_invalid_token_challenge(r#"Bearer error="invalid_token", error_description="expired""#));
+        assert!(is_invalid_token_challenge(r#"bearer realm="api",error=invalid_token"#));
+        assert!(!is_invalid_token_challenge(r#"Bearer error="insufficient_scope""#));
         assert!(!is_invalid_token_challenge(r#"Basic realm="x""#));
         assert!(!is_invalid_token_challenge("Bear"));
         assert!(!is_invalid_token_challenge(""));

@@ -109,18 +109,7 @@ impl Exchange {
         purpose: Purpose,
         epoch: u32,
     ) -> Self {
-        let Transaction {
-            verifier,
-            nonce,
-            redirect_uri,
-            audience,
-            scope,
-            max_age,
-            organization,
-            response_type,
-            app_state,
-            ..
-        } = tx;
+        let Transaction { verifier, nonce, redirect_uri, audience, scope, max_age, organization, response_type, app_state, .. } = tx;
         Exchange {
             purpose,
             verifier: Some(verifier),
@@ -151,19 +140,12 @@ fn webcrypto_params(alg: Alg) -> (String, String) {
         Alg::ES384 => ("ECDSA", Some("SHA-384"), Some("P-384")),
         Alg::EdDSA => ("Ed25519", None, None),
     };
-    let import = ObjectWriter::default()
-        .str("name", name)
-        .opt_str("namedCurve", curve)
-        .opt_str("hash", hash.filter(|_| curve.is_none()))
-        .finish();
+    let import =
+        ObjectWriter::default().str("name", name).opt_str("namedCurve", curve).opt_str("hash", hash.filter(|_| curve.is_none())).finish();
     let verify = match alg {
         // RFC 7518 §3.5: the salt is as long as the hash.
-        Alg::PS256 => ObjectWriter::default()
-            .str("name", name)
-            .int("saltLength", 32),
-        Alg::ES256 | Alg::ES384 => ObjectWriter::default()
-            .str("name", name)
-            .opt_str("hash", hash),
+        Alg::PS256 => ObjectWriter::default().str("name", name).int("saltLength", 32),
+        Alg::ES256 | Alg::ES384 => ObjectWriter::default().str("name", name).opt_str("hash", hash),
         Alg::RS256 | Alg::EdDSA => ObjectWriter::default().str("name", name),
     }
     .finish();
@@ -181,16 +163,8 @@ impl Engine {
     fn tx_put(&mut self, tx: &Transaction) -> Result<()> {
         let prefix = self.tx_prefix();
         let now = self.now();
-        for key in self
-            .store_ref()
-            .keys()
-            .into_iter()
-            .filter(|k| k.starts_with(&prefix))
-        {
-            let stale = self
-                .store_ref()
-                .get(&key)
-                .is_none_or(|t| Transaction::from_json(&t, now).is_err());
+        for key in self.store_ref().keys().into_iter().filter(|k| k.starts_with(&prefix)) {
+            let stale = self.store_ref().get(&key).is_none_or(|t| Transaction::from_json(&t, now).is_err());
             if stale {
                 self.store().remove(&key);
             }
@@ -210,53 +184,32 @@ impl Engine {
         text
     }
 
+    /// Whether `url` carries the `state` of a login stored in this tab (read, not taken).
+    pub(crate) fn answers_pending_login(&self, url: &str) -> bool {
+        let prefix = self.tx_prefix();
+        callback::states(url).iter().any(|s| self.store_ref().get(&format!("{prefix}{s}")).is_some())
+    }
+
     fn tx_any_pending(&self) -> bool {
         let prefix = self.tx_prefix();
-        self.store_ref()
-            .keys()
-            .iter()
-            .any(|k| k.starts_with(&prefix))
+        self.store_ref().keys().iter().any(|k| k.starts_with(&prefix))
     }
 
     /// A fresh authorization request: PKCE from 32 random bytes with its S256 challenge
     /// (RFC 7636 §4.1-4.2), random `state` and `nonce`.
-    fn authorize_request(
-        &mut self,
-        mode: Mode,
-        params: &AuthorizeParams,
-        app_state: Option<String>,
-    ) -> Result<(String, Transaction)> {
-        let metadata = self
-            .metadata
-            .clone()
-            .ok_or_else(|| Error::new(code::DISCOVERY_FAILED, "no metadata"))?;
+    fn authorize_request(&mut self, mode: Mode, params: &AuthorizeParams, app_state: Option<String>) -> Result<(String, Transaction)> {
+        let metadata = self.metadata.clone().ok_or_else(|| Error::new(code::DISCOVERY_FAILED, "no metadata"))?;
         let verifier = CodeVerifier::from_random(random32()?);
         let digest = hash::sha256(verifier.secret().as_bytes());
         let pkce = Pkce::s256(verifier, &digest);
-        let random = Randomness {
-            state: random32()?,
-            nonce: random32()?,
-        };
-        authorize::request(
-            mode,
-            &self.config,
-            &metadata,
-            params,
-            random,
-            pkce,
-            app_state,
-            self.now(),
-        )
+        let random = Randomness { state: random32()?, nonce: random32()? };
+        authorize::request(mode, &self.config, &metadata, params, random, pkce, app_state, self.now())
     }
 
     pub(crate) fn call_login(&mut self, call: u32, ev: &Value) -> Result<()> {
         let params = super::wire::authorize_params(ev.get("authorizationParams"))?;
         let app_state = ev.get("appState").map(json::stringify);
-        self.add_flow(Flow::Redirect(Redirect {
-            call,
-            params,
-            app_state,
-        }));
+        self.add_flow(Flow::Redirect(Redirect { call, params, app_state }));
         Ok(())
     }
 
@@ -266,21 +219,14 @@ impl Engine {
                 if self.metadata(id).is_none() {
                     return Some(f);
                 }
-                let started = self
-                    .authorize_request(Mode::Redirect, &f.params, f.app_state.clone())
-                    .and_then(|(url, tx)| {
-                        self.tx_put(&tx)?;
-                        Ok(url)
-                    });
+                let started = self.authorize_request(Mode::Redirect, &f.params, f.app_state.clone()).and_then(|(url, tx)| {
+                    self.tx_put(&tx)?;
+                    Ok(url)
+                });
                 match started {
                     Ok(url) => {
                         let req = self.request(id, Expect::Open);
-                        self.emit(
-                            fx("open")
-                                .int("req", req.into())
-                                .int("call", f.call.into())
-                                .str("url", &url),
-                        );
+                        self.emit(fx("open").int("req", req.into()).int("call", f.call.into()).str("url", &url));
                         Some(f)
                     }
                     Err(e) => {
@@ -304,57 +250,27 @@ impl Engine {
     /// `handleRedirectCallback(url)`: the transaction is claimed and the address bar
     /// cleaned before anything is awaited; a second call with the same URL shares the first.
     pub(crate) fn call_callback(&mut self, call: u32, ev: &Value) {
-        let href = ev
-            .get("href")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let url = ev
-            .get("url")
-            .and_then(Value::as_str)
-            .map_or_else(|| href.clone(), str::to_owned);
-        if let Some(h) = self
-            .callbacks
-            .iter()
-            .find(|c| c.url == url || c.cleaned.as_deref() == Some(url.as_str()))
-        {
+        let href = ev.get("href").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let url = ev.get("url").and_then(Value::as_str).map_or_else(|| href.clone(), str::to_owned);
+        if let Some(h) = self.callbacks.iter().find(|c| c.url == url || c.cleaned.as_deref() == Some(url.as_str())) {
             // The loop hands back the first call's promise.
             let first = h.first;
-            return self.emit(
-                fx("share")
-                    .int("call", call.into())
-                    .int("with", first.into()),
-            );
+            return self.emit(fx("share").int("call", call.into()).int("with", first.into()));
         }
         // The answer to an iframe or popup login goes back to the page that started it.
         if callback::is_handoff(&url) {
             self.emit(fx("handoff").str("url", &url));
             return self.resolve(call, "{}");
         }
-        let cleaned = if url == href {
-            callback::cleaned_url(&url)
-        } else {
-            None
-        };
+        let cleaned = if url == href { callback::cleaned_url(&url) } else { None };
         if let Some(c) = &cleaned {
             self.emit(fx("replace").str("url", c));
         }
         let index = self.callbacks.len();
-        self.callbacks.push(super::Handled {
-            url: url.clone(),
-            cleaned,
-            first: call,
-        });
+        self.callbacks.push(super::Handled { url: url.clone(), cleaned, first: call });
         match self.claim_callback(&url) {
             Ok((tx, code, iss, id_token)) => {
-                let ex = Exchange::new(
-                    tx,
-                    code,
-                    iss,
-                    id_token,
-                    Purpose::Callback(index),
-                    self.epoch,
-                );
+                let ex = Exchange::new(tx, code, iss, id_token, Purpose::Callback(index), self.epoch);
                 self.add_flow(Flow::Exchange(ex));
             }
             Err(e) => self.complete(Purpose::Callback(index), Err(e)),
@@ -362,15 +278,7 @@ impl Engine {
     }
 
     /// Parse the URL and claim the transaction it answers.
-    fn claim_callback(
-        &mut self,
-        url: &str,
-    ) -> Result<(
-        Transaction,
-        AuthorizationCode,
-        Option<String>,
-        Option<IdToken>,
-    )> {
+    fn claim_callback(&mut self, url: &str) -> Result<(Transaction, AuthorizationCode, Option<String>, Option<IdToken>)> {
         let response = match callback::parse(url) {
             Ok(r) => r,
             Err(e) => {
@@ -385,32 +293,22 @@ impl Engine {
         };
         let stored = response.state().and_then(|s| self.tx_take(s));
         let (code, state, iss, id_token) = match response {
-            Response::Error {
-                error, description, ..
-            } => return Err(callback::provider_error(&error, description.as_deref())),
-            Response::Code {
-                code,
-                state,
-                iss,
-                id_token,
-            } => (code, state, iss, id_token),
+            Response::Error { error, description, .. } => return Err(callback::provider_error(&error, description.as_deref())),
+            Response::Code { code, state, iss, id_token } => (code, state, iss, id_token),
         };
         let Some(text) = stored else {
             return Err(if self.tx_any_pending() {
-                Error::new(
-                    code::STATE_MISMATCH,
-                    "the callback's state matches none of the logins pending in this tab",
-                )
+                Error::new(code::STATE_MISMATCH, "the callback's state matches none of the logins pending in this tab")
             } else {
-                Error::new(code::MISSING_TRANSACTION, "no login is pending in this tab (it was never started, or its callback was already handled)")
+                Error::new(
+                    code::MISSING_TRANSACTION,
+                    "no login is pending in this tab (it was never started, or its callback was already handled)",
+                )
             });
         };
         let tx = Transaction::from_json(&text, self.now())?;
         if tx.state != state {
-            return Err(Error::new(
-                code::STATE_MISMATCH,
-                "the stored transaction belongs to another state",
-            ));
+            return Err(Error::new(code::STATE_MISMATCH, "the stored transaction belongs to another state"));
         }
         Ok((tx, code, iss, id_token))
     }
@@ -422,8 +320,7 @@ impl Engine {
             "checkSession" => (Mode::Silent, Purpose::CheckSession(call)),
             "popup" => (Mode::Popup, Purpose::Popup(call)),
             _ => {
-                let (audience, scope) =
-                    self.key(params.audience.as_deref(), params.scope.as_deref());
+                let (audience, scope) = self.key(params.audience.as_deref(), params.scope.as_deref());
                 (Mode::Popup, Purpose::PopupToken(call, audience, scope))
             }
         };
@@ -431,13 +328,7 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) fn start_frame_login(
-        &mut self,
-        purpose: Purpose,
-        mode: Mode,
-        params: AuthorizeParams,
-        call: u32,
-    ) {
+    pub(crate) fn start_frame_login(&mut self, purpose: Purpose, mode: Mode, params: AuthorizeParams, call: u32) {
         let f = FrameLogin {
             purpose,
             mode,
@@ -462,8 +353,7 @@ impl Engine {
                 match self.authorize_request(f.mode, &f.params, None) {
                     Ok((url, tx)) => {
                         f.tx = Some(tx);
-                        f.provider_origin =
-                            config::origin_of(&metadata.authorization_endpoint).unwrap_or_default();
+                        f.provider_origin = config::origin_of(&metadata.authorization_endpoint).unwrap_or_default();
                         f.frame_req = self.request(id, Expect::Frame);
                         let w = fx("frame")
                             .int("req", f.frame_req.into())
@@ -472,8 +362,7 @@ impl Engine {
                             .str("url", &url)
                             .int("poll", POPUP_POLL_MS);
                         self.emit(w);
-                        f.timeout_req =
-                            self.timer(id, i64::from(self.config.authorize_timeout_secs) * 1000);
+                        f.timeout_req = self.timer(id, i64::from(self.config.authorize_timeout_secs) * 1000);
                         return Some(Flow::Frame(f));
                     }
                     Err(e) => Err(e),
@@ -488,21 +377,12 @@ impl Engine {
                 f.grace_req = Some(self.timer(id, CLOSED_GRACE_MS));
                 return Some(Flow::Frame(f));
             }
-            Input::Timer(r) if Some(r) == f.grace_req => Err(Error::of_kind(
-                Kind::PopupCancelled,
-                code::CANCELLED,
-                "the popup was closed before the login finished",
-            )),
+            Input::Timer(r) if Some(r) == f.grace_req => {
+                Err(Error::of_kind(Kind::PopupCancelled, code::CANCELLED, "the popup was closed before the login finished"))
+            }
             Input::Timer(r) if r == f.timeout_req => {
-                let text = format!(
-                    "the login did not answer within {} s",
-                    self.config.authorize_timeout_secs
-                );
-                Err(if popup {
-                    Error::of_kind(Kind::PopupTimeout, code::TIMEOUT, text)
-                } else {
-                    Error::new(code::TIMEOUT, text)
-                })
+                let text = format!("the login did not answer within {} s", self.config.authorize_timeout_secs);
+                Err(if popup { Error::of_kind(Kind::PopupTimeout, code::TIMEOUT, text) } else { Error::new(code::TIMEOUT, text) })
             }
             _ => return Some(Flow::Frame(f)),
         };
@@ -513,38 +393,16 @@ impl Engine {
         self.forget_requests(id, None);
         let tx = f.tx.take();
         match (answer, tx) {
-            (
-                Ok(Response::Code {
-                    code,
-                    state,
-                    iss,
-                    id_token,
-                }),
-                Some(tx),
-            ) if state == tx.state => {
+            (Ok(Response::Code { code, state, iss, id_token }), Some(tx)) if state == tx.state => {
                 let ex = Exchange::new(tx, code, iss, id_token, f.purpose, self.epoch);
                 self.step_exchange(id, ex, Input::Start).map(Flow::Exchange)
             }
             (Ok(Response::Code { .. }), _) => {
-                self.complete(
-                    f.purpose,
-                    Err(Error::new(
-                        code::STATE_MISMATCH,
-                        "the answer belongs to another login",
-                    )),
-                );
+                self.complete(f.purpose, Err(Error::new(code::STATE_MISMATCH, "the answer belongs to another login")));
                 None
             }
-            (
-                Ok(Response::Error {
-                    error, description, ..
-                }),
-                _,
-            ) => {
-                self.complete(
-                    f.purpose,
-                    Err(callback::provider_error(&error, description.as_deref())),
-                );
+            (Ok(Response::Error { error, description, .. }), _) => {
+                self.complete(f.purpose, Err(callback::provider_error(&error, description.as_deref())));
                 None
             }
             (Err(e), _) => {
@@ -565,14 +423,8 @@ impl Engine {
             let Value::Object(members) = m.data.get("response")? else {
                 return None;
             };
-            let pairs: Vec<(String, String)> = members
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect();
-            let ours = pairs
-                .iter()
-                .find(|(k, _)| k == "state")
-                .is_some_and(|(_, v)| v == state);
+            let pairs: Vec<(String, String)> = members.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect();
+            let ours = pairs.iter().find(|(k, _)| k == "state").is_some_and(|(_, v)| v == state);
             return ours.then(|| callback::from_pairs(&pairs));
         }
         if (m.via_channel || m.origin == self.own_origin) && kind == "spa-auth:handoff" {
@@ -603,12 +455,7 @@ impl Engine {
                 let token = result.and_then(|_| {
                     self.token_result(audience.as_deref(), &scope, false)
                         .map(|t| super::tokens::token_json(&t, false, None))
-                        .ok_or_else(|| {
-                            Error::new(
-                                code::LOGIN_REQUIRED,
-                                "no access token is cached for this request",
-                            )
-                        })
+                        .ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "no access token is cached for this request"))
                 });
                 self.settle(call, token);
             }
@@ -616,12 +463,7 @@ impl Engine {
         }
     }
 
-    pub(crate) fn step_exchange(
-        &mut self,
-        id: u32,
-        mut f: Exchange,
-        input: Input,
-    ) -> Option<Exchange> {
+    pub(crate) fn step_exchange(&mut self, id: u32, mut f: Exchange, input: Input) -> Option<Exchange> {
         let phase = std::mem::replace(&mut f.phase, Phase::Done);
         let outcome: Result<()> = match (phase, input) {
             (Phase::Meta, Input::Start | Input::Meta(Ok(()))) => {
@@ -631,20 +473,12 @@ impl Engine {
                 };
                 // RFC 9207 §2.4: before the code is used.
                 let hybrid_token = f.hybrid && f.front_raw.is_some();
-                match callback::check_iss(
-                    f.iss.as_deref(),
-                    &self.config.issuer,
-                    metadata.iss_parameter_supported,
-                    hybrid_token,
-                ) {
+                match callback::check_iss(f.iss.as_deref(), &self.config.issuer, metadata.iss_parameter_supported, hybrid_token) {
                     Err(e) => Err(e),
                     // OIDC Core 3.3.2.8-12: the hybrid flow's front-channel ID token is verified,
                     // and bound to the code by c_hash, before the code is exchanged.
                     Ok(()) if f.hybrid => match f.front_raw.take() {
-                        None => Err(Error::new(
-                            code::INVALID_CALLBACK,
-                            "the hybrid response has no id_token",
-                        )),
+                        None => Err(Error::new(code::INVALID_CALLBACK, "the hybrid response has no id_token")),
                         Some(raw) => match self.verify_start(&raw) {
                             Err(e) => Err(e),
                             Ok(v) => return self.advance_front(id, f, v, Input::Start),
@@ -664,10 +498,7 @@ impl Engine {
                     Err(e) => Err(e),
                     Ok(mut response) => match response.id_token.take() {
                         // OIDC Core 3.1.3.3: an authentication response must carry an ID token.
-                        None => Err(Error::new(
-                            code::INVALID_RESPONSE,
-                            "the token response has no id_token",
-                        )),
+                        None => Err(Error::new(code::INVALID_RESPONSE, "the token response has no id_token")),
                         Some(raw) => match self.verify_start(&raw) {
                             Err(e) => Err(e),
                             Ok(v) => return self.advance_id(id, f, v, response, raw, Input::Start),
@@ -675,9 +506,7 @@ impl Engine {
                     },
                 }
             }
-            (Phase::Id(v, response, raw), input) => {
-                return self.advance_id(id, f, v, response, raw, input)
-            }
+            (Phase::Id(v, response, raw), input) => return self.advance_id(id, f, v, response, raw, input),
             (phase, _) => {
                 f.phase = phase;
                 return Some(f);
@@ -703,21 +532,11 @@ impl Engine {
     }
 
     fn check_login_claims(&self, f: &Exchange, claims: &Claims) -> Result<()> {
-        let expect = Expectations {
-            nonce: Some(&f.nonce),
-            organization: f.organization.as_deref(),
-            ..self.expectations(f)
-        };
+        let expect = Expectations { nonce: Some(&f.nonce), organization: f.organization.as_deref(), ..self.expectations(f) };
         id_token::validate(claims, &expect)
     }
 
-    fn advance_front(
-        &mut self,
-        id: u32,
-        mut f: Exchange,
-        mut v: Verify,
-        input: Input,
-    ) -> Option<Exchange> {
+    fn advance_front(&mut self, id: u32, mut f: Exchange, mut v: Verify, input: Input) -> Option<Exchange> {
         let result = match self.verify_advance(id, &mut v, input) {
             None => {
                 f.phase = Phase::Front(v);
@@ -750,12 +569,7 @@ impl Engine {
         let Some(endpoint) = self.metadata.as_ref().map(|m| m.token_endpoint.clone()) else {
             return;
         };
-        let body = token::authorization_code_body(
-            &self.config.client_id,
-            &f.code,
-            verifier,
-            &f.redirect_uri,
-        );
+        let body = token::authorization_code_body(&self.config.client_id, &f.code, verifier, &f.redirect_uri);
         let req = self.request(id, Expect::Http);
         self.fetch(req, "POST", &endpoint, Some(&body));
         f.phase = Phase::Token;
@@ -782,10 +596,7 @@ impl Engine {
             self.check_login_claims(&f, &v.jwt.claims)?;
             self.check_at_hash(alg, &v.jwt, &response)?;
             // OIDC Core 3.3.3.6: both ID tokens of a hybrid login are for the same user, by the same issuer.
-            if f.front
-                .as_ref()
-                .is_some_and(|fr| fr.iss != v.jwt.claims.iss || fr.sub != v.jwt.claims.sub)
-            {
+            if f.front.as_ref().is_some_and(|fr| fr.iss != v.jwt.claims.iss || fr.sub != v.jwt.claims.sub) {
                 return Err(Error::new(
                     code::INVALID_ID_TOKEN,
                     "the token endpoint's ID token is for another subject than the front channel's",
@@ -793,10 +604,7 @@ impl Engine {
             }
             // A logout since the login started wins: the answer is dropped, never stored.
             if f.epoch != self.epoch {
-                return Err(Error::new(
-                    code::LOGIN_REQUIRED,
-                    "the session ended while the login was in flight",
-                ));
+                return Err(Error::new(code::LOGIN_REQUIRED, "the session ended while the login was in flight"));
             }
             Ok(())
         });
@@ -804,13 +612,7 @@ impl Engine {
             Ok(()) => {
                 let now = self.now();
                 self.session.clear();
-                self.session.store(
-                    f.audience.as_deref(),
-                    &f.scope,
-                    response,
-                    Some((raw, v.jwt)),
-                    now,
-                );
+                self.session.store(f.audience.as_deref(), &f.scope, response, Some((raw, v.jwt)), now);
                 self.publish("login");
                 let app_state = f.app_state.take();
                 self.complete(f.purpose, Ok(app_state));
@@ -821,12 +623,7 @@ impl Engine {
     }
 
     /// `at_hash`, whenever present (OIDC Core 3.1.3.8, 3.3.2.11).
-    pub(crate) fn check_at_hash(
-        &self,
-        alg: Alg,
-        jwt: &Jwt,
-        response: &TokenResponse,
-    ) -> Result<()> {
+    pub(crate) fn check_at_hash(&self, alg: Alg, jwt: &Jwt, response: &TokenResponse) -> Result<()> {
         if jwt.claims.at_hash.is_none() {
             return Ok(());
         }
@@ -838,47 +635,23 @@ impl Engine {
     /// it is trusted until [`Engine::verify_advance`] has the signature checked.
     pub(crate) fn verify_start(&self, raw: &IdToken) -> Result<Verify> {
         let jwt = id_token::decode(raw.secret())?;
-        let advertised = self
-            .metadata
-            .as_ref()
-            .and_then(|m| m.id_token_signing_algs.clone());
-        let allowed = jws::allowed_algs(
-            advertised.as_deref(),
-            self.config.id_token_signing_algs.as_deref(),
-        );
+        let advertised = self.metadata.as_ref().and_then(|m| m.id_token_signing_algs.clone());
+        let allowed = jws::allowed_algs(advertised.as_deref(), self.config.id_token_signing_algs.as_deref());
         let (alg, kid) = jws::check_header(&jwt.header, &allowed)?;
-        Ok(Verify {
-            jwt,
-            alg,
-            kid,
-            refetched: false,
-        })
+        Ok(Verify { jwt, alg, kid, refetched: false })
     }
 
     /// Advances a signature check: the JWK Set (shared, fetched once), the key (an unknown
     /// `kid` refetches the set at most once a minute), then WebCrypto's verdict.
     /// `None` while waiting.
-    pub(crate) fn verify_advance(
-        &mut self,
-        id: u32,
-        v: &mut Verify,
-        input: Input,
-    ) -> Option<Result<Alg>> {
+    pub(crate) fn verify_advance(&mut self, id: u32, v: &mut Verify, input: Input) -> Option<Result<Alg>> {
         match input {
             Input::Verified(Ok(true)) => return Some(Ok(v.alg)),
-            Input::Verified(Ok(false)) => {
-                return Some(Err(Error::new(
-                    code::INVALID_ID_TOKEN,
-                    "the ID token's signature is not valid",
-                )))
-            }
+            Input::Verified(Ok(false)) => return Some(Err(Error::new(code::INVALID_ID_TOKEN, "the ID token's signature is not valid"))),
             Input::Verified(Err(())) => {
                 return Some(Err(Error::new(
                     code::INVALID_ID_TOKEN,
-                    format!(
-                        "the provider's key cannot be used for {} in this browser",
-                        v.alg.name()
-                    ),
+                    format!("the provider's key cannot be used for {} in this browser", v.alg.name()),
                 )));
             }
             Input::Jwks(Err(e)) => return Some(Err(e)),
@@ -902,10 +675,7 @@ impl Engine {
                     Ok(_) => None,
                 };
             }
-            return Some(Err(Error::new(
-                code::INVALID_ID_TOKEN,
-                "no key of the provider's JWK Set matches the ID token",
-            )));
+            return Some(Err(Error::new(code::INVALID_ID_TOKEN, "no key of the provider's JWK Set matches the ID token")));
         };
         let (import, verify) = webcrypto_params(v.alg);
         let req = self.request(id, Expect::Verify);

@@ -53,10 +53,7 @@ pub struct MemoryStore(pub Vec<(String, String)>);
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
         self.remove(key);
@@ -120,7 +117,8 @@ pub(crate) enum Input {
     CaughtUp,
 }
 
-/// A call in progress.
+/// A call in progress. Flows are few and short-lived, so they stay unboxed.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Flow {
     Redirect(login::Redirect),
     Frame(login::FrameLogin),
@@ -166,9 +164,10 @@ pub struct Engine {
     pub(crate) own_origin: String,
     pub(crate) tabs: tabs::TabState,
     pub(crate) refresh: tokens::RefreshLock,
+    /// Fetch the JWK Set as soon as the metadata arrives (on a callback page).
+    pub(crate) prefetch_keys: bool,
 }
 
-#[inline(never)]
 fn fx(kind: &str) -> ObjectWriter {
     ObjectWriter::default().str("do", kind)
 }
@@ -199,6 +198,7 @@ impl Engine {
             own_origin: String::new(),
             tabs: tabs::TabState::default(),
             refresh: tokens::RefreshLock::default(),
+            prefetch_keys: false,
         })
     }
 
@@ -206,9 +206,8 @@ impl Engine {
     /// returns the effects to perform, as a JSON array.
     pub fn handle(&mut self, event: &str, now_ms: f64) -> String {
         self.now_ms = now_ms;
-        match wire::parse_event(event) {
-            Some(ev) => self.dispatch(ev),
-            None => {}
+        if let Some(ev) = wire::parse_event(event) {
+            self.dispatch(ev);
         }
         self.take_effects()
     }
@@ -230,12 +229,8 @@ impl Engine {
             return self.on_result(req as u32, &ev);
         }
         if let Some(call) = ev.get("call").and_then(Value::as_i64) {
-            let op = ev
-                .get("op")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            return self.on_call(call as u32, &op, &ev);
+            let op = ev.get("op").and_then(Value::as_str).unwrap_or_default().to_owned();
+            self.on_call(call as u32, &op, &ev);
         }
     }
 
@@ -273,13 +268,11 @@ impl Engine {
         id
     }
 
-    #[inline(never)]
     pub(crate) fn emit(&mut self, w: ObjectWriter) {
         self.out.push(w.finish());
     }
 
     /// A request of `flow`, expected to answer as `expect`.
-    #[inline(never)]
     pub(crate) fn request(&mut self, flow: u32, expect: Expect) -> u32 {
         let req = self.id();
         self.pending.push((req, flow, expect));
@@ -287,13 +280,10 @@ impl Engine {
     }
 
     /// Drops every request `flow` still has open (a frame that settled, a finished flow).
-    #[inline(never)]
     pub(crate) fn forget_requests(&mut self, flow: u32, expect: Option<Expect>) {
-        self.pending
-            .retain(|(_, f, e)| !(*f == flow && expect.is_none_or(|x| x == *e)));
+        self.pending.retain(|(_, f, e)| !(*f == flow && expect.is_none_or(|x| x == *e)));
     }
 
-    #[inline(never)]
     pub(crate) fn add_flow(&mut self, flow: Flow) -> u32 {
         let id = self.id();
         self.flows.push((id, flow));
@@ -324,10 +314,7 @@ impl Engine {
     }
 
     pub(crate) fn flow_mut(&mut self, id: u32) -> Option<&mut Flow> {
-        self.flows
-            .iter_mut()
-            .find(|(f, _)| *f == id)
-            .map(|(_, flow)| flow)
+        self.flows.iter_mut().find(|(f, _)| *f == id).map(|(_, flow)| flow)
     }
 
     pub(crate) fn flow_ids(&self) -> Vec<u32> {
@@ -337,26 +324,15 @@ impl Engine {
     // ----- calls -----
 
     /// Resolves call `call` with a JSON value.
-    #[inline(never)]
     pub(crate) fn resolve(&mut self, call: u32, value_json: &str) {
-        self.emit(
-            fx("resolve")
-                .int("call", call.into())
-                .raw("value", value_json),
-        );
+        self.emit(fx("resolve").int("call", call.into()).raw("value", value_json));
     }
 
     /// Rejects call `call` with an SDK error.
-    #[inline(never)]
     pub(crate) fn reject(&mut self, call: u32, e: &Error) {
-        self.emit(
-            fx("reject")
-                .int("call", call.into())
-                .raw("error", &wire::error_json(e)),
-        );
+        self.emit(fx("reject").int("call", call.into()).raw("error", &wire::error_json(e)));
     }
 
-    #[inline(never)]
     pub(crate) fn settle(&mut self, call: u32, result: Result<String>) {
         match result {
             Ok(v) => self.resolve(call, &v),
@@ -378,11 +354,7 @@ impl Engine {
                 Ok(())
             }
             "isAuthenticated" => {
-                let v = if self.session.is_authenticated() {
-                    "true"
-                } else {
-                    "false"
-                };
+                let v = if self.session.is_authenticated() { "true" } else { "false" };
                 self.resolve(call, v);
                 Ok(())
             }
@@ -407,7 +379,6 @@ impl Engine {
 
     /// The provider metadata, or `None` after parking `flow` on the one discovery request
     /// every concurrent caller shares. A failure is not cached: the next call tries again.
-    #[inline(never)]
     pub(crate) fn metadata(&mut self, flow: u32) -> Option<Rc<Metadata>> {
         if let Some(m) = &self.metadata {
             return Some(m.clone());
@@ -428,12 +399,14 @@ impl Engine {
             Input::Http(Ok(r)) => discovery::process(&self.config, r.status, &r.body).map(|m| {
                 self.metadata = Some(Rc::new(m));
             }),
-            Input::Http(Err(e)) => Err(Error::new(
-                code::DISCOVERY_FAILED,
-                format!("the provider metadata is unreachable: {}", e.description()),
-            )),
+            Input::Http(Err(e)) => {
+                Err(Error::new(code::DISCOVERY_FAILED, format!("the provider metadata is unreachable: {}", e.description())))
+            }
             _ => Err(Error::new(code::DISCOVERY_FAILED, "no metadata")),
         };
+        if result.is_ok() && std::mem::take(&mut self.prefetch_keys) {
+            let _ = self.jwks(0, false);
+        }
         for flow in std::mem::take(&mut self.meta_waiters) {
             self.run(flow, Input::Meta(result.clone()));
         }
@@ -451,12 +424,7 @@ impl Engine {
             .metadata
             .as_ref()
             .and_then(|m| m.jwks_uri.clone())
-            .ok_or_else(|| {
-                Error::new(
-                    code::INVALID_JWKS,
-                    "the provider publishes no jwks_uri, so ID tokens cannot be verified",
-                )
-            })?;
+            .ok_or_else(|| Error::new(code::INVALID_JWKS, "the provider publishes no jwks_uri, so ID tokens cannot be verified"))?;
         self.jwks_waiters.push(flow);
         if self.jwks_req.is_none() {
             let req = self.request(0, Expect::Http);
@@ -468,9 +436,7 @@ impl Engine {
 
     /// When the JWK Set was fetched (ms), 0 when never.
     pub(crate) fn jwks_age_ms(&self) -> f64 {
-        self.jwks
-            .as_ref()
-            .map_or(f64::INFINITY, |(_, at)| self.now_ms - at)
+        self.jwks.as_ref().map_or(f64::INFINITY, |(_, at)| self.now_ms - at)
     }
 
     fn on_jwks(&mut self, input: Input) {
@@ -479,10 +445,7 @@ impl Engine {
             Input::Http(Ok(r)) => jws::process_jwks(r.status, &r.body).map(|set| {
                 self.jwks = Some((Rc::new(set), self.now_ms));
             }),
-            Input::Http(Err(e)) => Err(Error::new(
-                code::INVALID_JWKS,
-                format!("the JWK Set is unreachable: {}", e.description()),
-            )),
+            Input::Http(Err(e)) => Err(Error::new(code::INVALID_JWKS, format!("the JWK Set is unreachable: {}", e.description()))),
             _ => Err(Error::new(code::INVALID_JWKS, "no JWK Set")),
         };
         for flow in std::mem::take(&mut self.jwks_waiters) {
@@ -495,7 +458,6 @@ impl Engine {
     /// `fetch(url)`: a GET, or a form POST (RFC 6749 §4.1.3; both headers are
     /// CORS-safelisted, so no preflight). The body is read as a stream capped at
     /// [`crate::core::token::MAX_RESPONSE_BYTES`].
-    #[inline(never)]
     pub(crate) fn fetch(&mut self, req: u32, method: &str, url: &str, form: Option<&str>) {
         let w = fx("fetch")
             .int("req", req.into())
@@ -508,7 +470,6 @@ impl Engine {
     }
 
     /// A timer for `flow`, firing after `ms`.
-    #[inline(never)]
     pub(crate) fn timer(&mut self, flow: u32, ms: i64) -> u32 {
         let req = self.request(flow, Expect::Timer);
         self.emit(fx("timer").int("req", req.into()).int("ms", ms));
@@ -517,10 +478,7 @@ impl Engine {
 
     /// `sessionchange` with `detail: { reason, otherTab, isAuthenticated }`.
     pub(crate) fn event(&mut self, reason: &str, other_tab: bool) {
-        let w = fx("event")
-            .str("reason", reason)
-            .bool("otherTab", other_tab)
-            .bool("isAuthenticated", self.session.is_authenticated());
+        let w = fx("event").str("reason", reason).bool("otherTab", other_tab).bool("isAuthenticated", self.session.is_authenticated());
         self.emit(w);
     }
 
@@ -536,8 +494,7 @@ impl Engine {
 /// Fresh random bytes from the platform's CSPRNG (`crypto.getRandomValues` in the browser).
 pub(crate) fn random32() -> Result<[u8; 32]> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b)
-        .map_err(|_| Error::new(code::BROWSER_ERROR, "crypto.getRandomValues failed"))?;
+    getrandom::fill(&mut b).map_err(|_| Error::new(code::BROWSER_ERROR, "crypto.getRandomValues failed"))?;
     Ok(b)
 }
 

@@ -40,39 +40,33 @@ impl Engine {
     /// `createAuthClient`'s second half: the page's origin; the hand-off of a callback
     /// page inside an iframe or popup; the channel; joining the session of live tabs.
     pub(crate) fn init(&mut self, call: u32, ev: &Value) {
-        self.own_origin = ev
-            .get("origin")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        self.own_origin = ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned();
         // In a silent-login iframe or a login popup, this page only hands the answer back.
         if let Some(href) = ev.get("href").and_then(Value::as_str) {
-            if callback::is_handoff(href) {
-                let href = href.to_owned();
+            let href = href.to_owned();
+            if callback::is_handoff(&href) {
                 self.emit(fx("handoff").str("url", &href));
+            } else if self.answers_pending_login(&href) {
+                // This page is the callback of a login of this tab: the exchange will need the
+                // metadata and the keys, so they are fetched now, alongside the app's start,
+                // rather than one after the other inside handleRedirectCallback. No request
+                // is added: these are the ones the callback makes anyway.
+                self.prefetch_keys = true;
+                self.metadata(0);
             }
         }
-        let can = ev.get("locks").and_then(Value::as_bool) == Some(true)
-            && ev.get("channel").and_then(Value::as_bool) == Some(true);
+        let can = ev.get("locks").and_then(Value::as_bool) == Some(true) && ev.get("channel").and_then(Value::as_bool) == Some(true);
         if self.config.cross_tab && can {
             let name = messages::channel_name(&self.config.issuer, &self.config.client_id);
             self.emit(fx("channel").str("name", &name));
             self.tabs.channel = Some(name);
         }
-        let held: Vec<String> = ev
-            .get("held")
-            .and_then(Value::as_array)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|n| n.as_str().map(str::to_owned))
-            .collect();
+        let held: Vec<String> =
+            ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect();
         let newest = self.newest_generation(&held);
         if newest > self.session.generation() {
             self.post_sync();
-            self.add_flow(Flow::Wait(Wait {
-                call,
-                target: newest,
-            }));
+            self.add_flow(Flow::Wait(Wait { call, target: newest }));
         } else {
             self.resolve(call, "null");
         }
@@ -98,11 +92,7 @@ impl Engine {
             return 0;
         };
         let prefix = format!("{channel}:gen:");
-        names
-            .iter()
-            .filter_map(|n| n.strip_prefix(&prefix)?.parse::<i64>().ok())
-            .max()
-            .unwrap_or(0)
+        names.iter().filter_map(|n| n.strip_prefix(&prefix)?.parse::<i64>().ok()).max().unwrap_or(0)
     }
 
     pub(crate) fn post(&mut self, text: &str) {
@@ -142,14 +132,7 @@ impl Engine {
                 let generation = theirs.generation();
                 self.session = theirs;
                 self.hold(generation);
-                self.event(
-                    if was_authenticated {
-                        "refresh"
-                    } else {
-                        "login"
-                    },
-                    true,
-                );
+                self.event(if was_authenticated { "refresh" } else { "login" }, true);
                 // Whoever waited for these tokens (a join, a refresh about to run) has them.
                 for id in self.flow_ids() {
                     let target = match self.flow_mut(id) {
@@ -162,12 +145,11 @@ impl Engine {
                     }
                 }
             }
-            Some(Message::Sync { generation }) => {
-                if self.session.generation() > generation && self.session.is_authenticated() {
-                    let text = messages::session_message(&self.session);
-                    self.post(&text);
-                }
+            Some(Message::Sync { generation }) if self.session.generation() > generation && self.session.is_authenticated() => {
+                let text = messages::session_message(&self.session);
+                self.post(&text);
             }
+            Some(Message::Sync { .. }) => {}
             Some(Message::Logout) => self.end_session(true),
             None => {}
         }
@@ -178,8 +160,7 @@ impl Engine {
         let Some(t) = session.id_token() else {
             return false;
         };
-        id_token::decode(t.raw.secret()).is_ok_and(|jwt| {
-            jwt.claims.iss == self.config.issuer && jwt.claims.aud.contains(&self.config.client_id)
-        })
+        id_token::decode(t.raw.secret())
+            .is_ok_and(|jwt| jwt.claims.iss == self.config.issuer && jwt.claims.aud.contains(&self.config.client_id))
     }
 }

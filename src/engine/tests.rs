@@ -26,12 +26,7 @@ pub(crate) fn discovery_body() -> String {
 /// An unsigned-looking RS256 token with these claims; the fake WebCrypto decides validity.
 pub(crate) fn id_token(claims: &str) -> String {
     let b = |s: &str| base64url::encode(s.as_bytes());
-    format!(
-        "{}.{}.{}",
-        b(r#"{"alg":"RS256","kid":"k1"}"#),
-        b(claims),
-        b("sig")
-    )
+    format!("{}.{}.{}", b(r#"{"alg":"RS256","kid":"k1"}"#), b(claims), b("sig"))
 }
 
 pub(crate) fn jwks_body() -> &'static str {
@@ -43,17 +38,8 @@ impl World {
         let options = format!(
             r#"{{"domain":"{ISSUER}","clientId":"spa","authorizationParams":{{"redirect_uri":"https://app.example/cb","audience":"https://api/"}}{extra}}}"#
         );
-        let e = Engine::new(
-            wire::options(&options).unwrap(),
-            Box::new(MemoryStore::default()),
-        )
-        .unwrap();
-        let mut w = World {
-            e,
-            now: 1_700_000_000_000.0,
-            fx: Vec::new(),
-            next_call: 1,
-        };
+        let e = Engine::new(wire::options(&options).unwrap(), Box::new(MemoryStore::default())).unwrap();
+        let mut w = World { e, now: 1_700_000_000_000.0, fx: Vec::new(), next_call: 1 };
         w.send(r#"{"call":999,"op":"init","href":"https://app.example/","origin":"https://app.example","locks":true,"channel":true,"held":[]}"#);
         w
     }
@@ -74,41 +60,24 @@ impl World {
     }
 
     pub fn kinds(&self) -> Vec<String> {
-        self.fx
-            .iter()
-            .map(|f| f.get("do").unwrap().as_str().unwrap().to_owned())
-            .collect()
+        self.fx.iter().map(|f| f.get("do").unwrap().as_str().unwrap().to_owned()).collect()
     }
 
     pub fn find(&self, kind: &str) -> Option<Value> {
-        self.fx
-            .iter()
-            .find(|f| f.get("do").unwrap().as_str() == Some(kind))
-            .cloned()
+        self.fx.iter().find(|f| f.get("do").unwrap().as_str() == Some(kind)).cloned()
     }
 
     pub fn all(&self, kind: &str) -> Vec<Value> {
-        self.fx
-            .iter()
-            .filter(|f| f.get("do").unwrap().as_str() == Some(kind))
-            .cloned()
-            .collect()
+        self.fx.iter().filter(|f| f.get("do").unwrap().as_str() == Some(kind)).cloned().collect()
     }
 
     pub fn req_of(&self, kind: &str) -> u32 {
-        self.find(kind)
-            .unwrap_or_else(|| panic!("no {kind} in {:?}", self.kinds()))
-            .get("req")
-            .unwrap()
-            .as_i64()
-            .unwrap() as u32
+        self.find(kind).unwrap_or_else(|| panic!("no {kind} in {:?}", self.kinds())).get("req").unwrap().as_i64().unwrap() as u32
     }
 
     /// The fetch effect to `url`, if any.
     pub fn fetch_to(&self, url: &str) -> Option<Value> {
-        self.all("fetch")
-            .into_iter()
-            .find(|f| f.get("url").unwrap().as_str() == Some(url))
+        self.all("fetch").into_iter().find(|f| f.get("url").unwrap().as_str() == Some(url))
     }
 
     pub fn reply(&mut self, req: u32, status: u16, body: &str) -> &[Value] {
@@ -155,9 +124,7 @@ impl World {
     pub fn sign_in(&mut self, expires_in: i64) {
         self.call("login", "");
         self.serve_provider(true);
-        let open = self
-            .find("open")
-            .expect("the login opens the authorize URL");
+        let open = self.find("open").expect("the login opens the authorize URL");
         let url = open.get("url").unwrap().as_str().unwrap().to_owned();
         let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
         let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
@@ -165,29 +132,16 @@ impl World {
         self.send(&format!(r#"{{"req":{}}}"#, self.req_of("open")));
         let href = format!("https://app.example/cb?code=c1&state={state}");
         self.call("callback", &format!(r#""href":"{href}""#));
-        let token = self
-            .fetch_to(TOKEN_ENDPOINT)
-            .expect("the code is exchanged");
-        let claims = format!(
-            r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#,
-            self.secs() + 600,
-            self.secs()
-        );
+        let token = self.fetch_to(TOKEN_ENDPOINT).expect("the code is exchanged");
+        let claims =
+            format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, self.secs() + 600, self.secs());
         let body = format!(
             r#"{{"access_token":"at1","token_type":"Bearer","expires_in":{expires_in},"refresh_token":"rt1","id_token":"{}"}}"#,
             id_token(&claims)
         );
-        self.reply(
-            token.get("req").unwrap().as_i64().unwrap() as u32,
-            200,
-            &body,
-        );
+        self.reply(token.get("req").unwrap().as_i64().unwrap() as u32, 200, &body);
         self.serve_provider(true);
-        assert!(
-            self.e.session.is_authenticated(),
-            "signed in: {:?}",
-            self.kinds()
-        );
+        assert!(self.e.session.is_authenticated(), "signed in: {:?}", self.kinds());
     }
 
     pub fn secs(&self) -> i64 {
@@ -195,9 +149,7 @@ impl World {
     }
 
     pub fn token_response(&self, at: &str, rt: Option<&str>, expires_in: i64) -> String {
-        let rt = rt
-            .map(|r| format!(r#","refresh_token":"{r}""#))
-            .unwrap_or_default();
+        let rt = rt.map(|r| format!(r#","refresh_token":"{r}""#)).unwrap_or_default();
         format!(r#"{{"access_token":"{at}","token_type":"Bearer","expires_in":{expires_in}{rt}}}"#)
     }
 }
@@ -216,10 +168,7 @@ impl World {
     }
 
     fn token_fetches(&self) -> Vec<Value> {
-        self.all("fetch")
-            .into_iter()
-            .filter(|f| f.get("url").unwrap().as_str() == Some(TOKEN_ENDPOINT))
-            .collect()
+        self.all("fetch").into_iter().filter(|f| f.get("url").unwrap().as_str() == Some(TOKEN_ENDPOINT)).collect()
     }
 
     fn req(v: &Value) -> u32 {
@@ -245,17 +194,9 @@ fn concurrent_callers_share_one_refresh() {
     let body = w.token_response("at2", Some("rt2"), 120);
     w.reply(World::req(&fetch[0]), 200, &body);
     for call in [a, b, c] {
-        assert_eq!(
-            w.outcome(call).unwrap().unwrap().as_str(),
-            Some("at2"),
-            "call {call}"
-        );
+        assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at2"), "call {call}");
     }
-    assert_eq!(
-        w.e.session.refresh_token().unwrap().secret(),
-        "rt2",
-        "rotated"
-    );
+    assert_eq!(w.e.session.refresh_token().unwrap().secret(), "rt2", "rotated");
 }
 
 #[test]
@@ -271,11 +212,7 @@ fn a_token_shorter_than_the_leeway_is_served_from_the_cache() {
     w.wait(14);
     assert_eq!(w.e.cached(None, None, w.now).as_deref(), Some("at1"));
     w.wait(1);
-    assert_eq!(
-        w.e.cached(None, None, w.now),
-        None,
-        "stale at half its life"
-    );
+    assert_eq!(w.e.cached(None, None, w.now), None, "stale at half its life");
     w.call("getToken", "");
     assert_eq!(w.token_fetches().len(), 1);
 }
@@ -293,10 +230,7 @@ fn a_logout_during_a_refresh_drops_the_late_answer() {
     w.send(&format!(r#"{{"req":{query},"held":[]}}"#));
     let fetch = w.token_fetches().pop().expect("the refresh is sent");
     // Another tab logs out while the refresh is held at the provider.
-    w.send(&format!(
-        r#"{{"tab":{}}}"#,
-        json_string(&crate::core::tabs::logout_message())
-    ));
+    w.send(&format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::logout_message())));
     assert!(!w.e.session.is_authenticated());
     let body = w.token_response("at-late", Some("rt-late"), 60);
     w.reply(World::req(&fetch), 200, &body);
@@ -340,12 +274,7 @@ fn invalid_grant_ends_the_session_in_every_tab() {
     w.reply(World::req(&fetch), 400, r#"{"error":"invalid_grant"}"#);
     assert_eq!(w.outcome(call).unwrap().unwrap_err(), "login_required");
     let posts = w.all("post");
-    assert!(
-        posts
-            .iter()
-            .any(|p| p.get("data").unwrap().as_str().unwrap().contains("logout")),
-        "every tab is told"
-    );
+    assert!(posts.iter().any(|p| p.get("data").unwrap().as_str().unwrap().contains("logout")), "every tab is told");
     assert!(w.find("unlock").is_some());
 }
 
@@ -359,33 +288,14 @@ fn the_tab_that_finds_newer_tokens_takes_them_instead_of_refreshing() {
     w.send(&format!(r#"{{"req":{}}}"#, w.req_of("lock")));
     let channel = crate::core::tabs::channel_name(ISSUER, "spa");
     let newer = mine + 5000;
-    w.send(&format!(
-        r#"{{"req":{},"held":["{channel}:gen:{newer}"]}}"#,
-        w.req_of("query")
-    ));
-    assert!(
-        w.token_fetches().is_empty(),
-        "no refresh with a rotated token"
-    );
-    assert!(w.all("post").iter().any(|p| p
-        .get("data")
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .contains("\"sync\"")));
+    w.send(&format!(r#"{{"req":{},"held":["{channel}:gen:{newer}"]}}"#, w.req_of("query")));
+    assert!(w.token_fetches().is_empty(), "no refresh with a rotated token");
+    assert!(w.all("post").iter().any(|p| p.get("data").unwrap().as_str().unwrap().contains("\"sync\"")));
     // The other tab answers with its session.
     let mut theirs = crate::core::cache::Session::default();
-    let raw = id_token(&format!(
-        r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#,
-        w.secs() + 600,
-        w.secs()
-    ));
+    let raw = id_token(&format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs()));
     let jwt = crate::core::id_token::decode(&raw).unwrap();
-    let response = crate::core::token::process_response(
-        200,
-        &w.token_response("at-other", Some("rt-other"), 60),
-    )
-    .unwrap();
+    let response = crate::core::token::process_response(200, &w.token_response("at-other", Some("rt-other"), 60)).unwrap();
     theirs.store(
         Some("https://api/"),
         &w.e.config.effective_scope(None),
@@ -410,32 +320,15 @@ fn an_unknown_key_refetches_the_jwk_set_at_most_once_a_minute() {
         w.call("getToken", r#""cacheMode":"off""#);
         let fetch = w.token_fetches().pop().unwrap();
         let b = |s: &str| base64url::encode(s.as_bytes());
-        let claims = format!(
-            r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#,
-            w.secs() + 600,
-            w.secs()
-        );
-        let raw = format!(
-            "{}.{}.{}",
-            b(&format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#)),
-            b(&claims),
-            b("s")
-        );
-        let body = format!(
-            r#"{{"access_token":"a","token_type":"Bearer","expires_in":600,"refresh_token":"r","id_token":"{raw}"}}"#
-        );
+        let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs());
+        let raw = format!("{}.{}.{}", b(&format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#)), b(&claims), b("s"));
+        let body = format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":600,"refresh_token":"r","id_token":"{raw}"}}"#);
         w.reply(World::req(&fetch), 200, &body);
     };
     w.wait(10);
     refresh_with_kid(&mut w, "rotated");
-    assert!(
-        w.fetch_to(JWKS_URI).is_none(),
-        "no refetch within the minute"
-    );
-    assert!(
-        !w.e.session.is_authenticated(),
-        "the unverifiable refresh ended the session"
-    );
+    assert!(w.fetch_to(JWKS_URI).is_none(), "no refetch within the minute");
+    assert!(!w.e.session.is_authenticated(), "the unverifiable refresh ended the session");
     // Sign in again, and after the minute: exactly one refetch.
     w.sign_in(600);
     w.wait(61);
@@ -453,34 +346,18 @@ fn a_repeated_callback_shares_the_first_and_the_transaction_is_taken_at_once() {
     let mut w = crossless();
     w.call("login", "");
     w.serve_provider(true);
-    let url = w
-        .find("open")
-        .unwrap()
-        .get("url")
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
     let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
     let state = q.iter().find(|(k, _)| k == "state").unwrap().1.clone();
     assert_eq!(w.e.store_ref().keys().len(), 1);
     let href = format!("https://app.example/cb?code=c1&state={state}");
     let first = w.call("callback", &format!(r#""href":"{href}""#));
-    assert!(
-        w.e.store_ref().keys().is_empty(),
-        "taken before anything is awaited"
-    );
-    assert_eq!(
-        w.find("replace").unwrap().get("url").unwrap().as_str(),
-        Some("https://app.example/cb")
-    );
+    assert!(w.e.store_ref().keys().is_empty(), "taken before anything is awaited");
+    assert_eq!(w.find("replace").unwrap().get("url").unwrap().as_str(), Some("https://app.example/cb"));
     assert_eq!(w.token_fetches().len(), 1);
     // StrictMode: the same URL again, then the cleaned one.
     w.call("callback", &format!(r#""href":"{href}""#));
-    assert_eq!(
-        w.find("share").unwrap().get("with").unwrap().as_i64(),
-        Some(first.into())
-    );
+    assert_eq!(w.find("share").unwrap().get("with").unwrap().as_i64(), Some(first.into()));
     w.call("callback", r#""href":"https://app.example/cb""#);
     assert!(w.find("share").is_some());
     assert!(w.token_fetches().is_empty(), "one code exchange");
@@ -499,10 +376,7 @@ fn a_popup_closed_by_the_user_is_cancelled_after_the_grace() {
     assert!(w.outcome(call).is_none());
     w.send(&format!(r#"{{"req":{frame},"closed":1}}"#));
     let grace = w.req_of("timer");
-    assert_eq!(
-        w.find("timer").unwrap().get("ms").unwrap().as_i64(),
-        Some(1000)
-    );
+    assert_eq!(w.find("timer").unwrap().get("ms").unwrap().as_i64(), Some(1000));
     w.send(&format!(r#"{{"req":{grace}}}"#));
     assert_eq!(w.outcome(call).unwrap().unwrap_err(), "cancelled");
     assert!(w.find("unframe").is_some());
@@ -516,16 +390,38 @@ fn a_silent_login_without_a_session_resolves_signed_out() {
     let frame_fx = w.find("frame").unwrap();
     let url = frame_fx.get("url").unwrap().as_str().unwrap().to_owned();
     assert!(url.contains("prompt=none") && url.contains("response_mode=web_message"));
-    let state = crate::core::form::parse(url.split_once('?').unwrap().1)
-        .unwrap()
-        .into_iter()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1;
+    let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
     let frame = World::req(&frame_fx);
     w.send(&format!(
         r#"{{"req":{frame},"origin":"https://op.example","data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
     ));
     assert!(w.outcome(call).unwrap().is_ok());
     assert!(w.find("unframe").is_some());
+}
+
+#[test]
+fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
+    let mut w = crossless();
+    w.call("login", "");
+    w.serve_provider(true);
+    let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
+    let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
+    // The redirect comes back: a new page, a new engine, the same sessionStorage.
+    let store = std::mem::replace(&mut w.e.store, Box::new(MemoryStore::default()));
+    let options = wire::options(r#"{"domain":"https://op.example/","clientId":"spa","crossTab":false,"authorizationParams":{"redirect_uri":"https://app.example/cb"}}"#).unwrap();
+    w.e = Engine::new(options, store).unwrap();
+    let href = format!("https://app.example/cb?code=c1&state={state}");
+    w.send(&format!(r#"{{"call":1,"op":"init","href":"{href}","origin":"https://app.example"}}"#));
+    let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
+    w.reply(World::req(&discovery), 200, &discovery_body());
+    let jwks = w.fetch_to(JWKS_URI).expect("keys as soon as the metadata is in");
+    w.reply(World::req(&jwks), 200, jwks_body());
+    // The callback then goes straight to the token request, and fetches neither again.
+    w.call("callback", &format!(r#""href":"{href}""#));
+    assert_eq!(w.all("fetch").len(), 1);
+    assert!(w.token_fetches().len() == 1);
+    // A page that is no callback of this tab prefetches nothing.
+    let mut plain = crossless();
+    plain.send(r#"{"call":1,"op":"init","href":"https://app.example/cb?code=x&state=unknown","origin":"https://app.example"}"#);
+    assert!(plain.all("fetch").is_empty());
 }

@@ -89,6 +89,7 @@ pub(crate) struct RefreshLock {
     queue: Vec<u32>,
 }
 
+#[allow(clippy::large_enum_variant)]
 enum Phase {
     Queued,
     Locking,
@@ -139,10 +140,7 @@ pub(crate) struct Revoke {
 
 impl Revoke {
     pub(crate) fn new(call: u32) -> Self {
-        Revoke {
-            call,
-            phase: RevokePhase::Queued,
-        }
+        Revoke { call, phase: RevokePhase::Queued }
     }
 }
 
@@ -167,50 +165,29 @@ fn cache_mode(ev: &Value) -> Result<CacheMode> {
         None | Some("on") => Ok(CacheMode::On),
         Some("off") => Ok(CacheMode::Off),
         Some("cache-only") => Ok(CacheMode::CacheOnly),
-        Some(other) => Err(Error::new(
-            code::INVALID_OPTIONS,
-            format!("cacheMode must be 'on', 'off' or 'cache-only', not '{other}'"),
-        )),
+        Some(other) => Err(Error::new(code::INVALID_OPTIONS, format!("cacheMode must be 'on', 'off' or 'cache-only', not '{other}'"))),
     }
 }
 
 fn token_request(ev: &Value) -> Result<TokenRequest> {
     let params = super::wire::authorize_params(ev.get("authorizationParams"))?;
-    Ok(TokenRequest {
-        audience: params.audience,
-        scope: params.scope,
-        cache_mode: cache_mode(ev)?,
-    })
+    Ok(TokenRequest { audience: params.audience, scope: params.scope, cache_mode: cache_mode(ev)? })
 }
 
 impl Engine {
     /// The cache key of a request: its audience (the client's by default) and its
     /// effective scope.
-    pub(crate) fn key(
-        &self,
-        audience: Option<&str>,
-        scope: Option<&str>,
-    ) -> (Option<String>, String) {
-        let audience = audience
-            .map(str::to_owned)
-            .or_else(|| self.config.authorization_params.audience.clone());
+    pub(crate) fn key(&self, audience: Option<&str>, scope: Option<&str>) -> (Option<String>, String) {
+        let audience = audience.map(str::to_owned).or_else(|| self.config.authorization_params.audience.clone());
         (audience, self.config.effective_scope(scope))
     }
 
     /// The token held for a key; with `fresh_only`, only while it is fresh (see
     /// [`crate::core::cache::Session::get`]).
-    pub(crate) fn token_result(
-        &self,
-        audience: Option<&str>,
-        scope: &str,
-        fresh_only: bool,
-    ) -> Option<TokenResult> {
+    pub(crate) fn token_result(&self, audience: Option<&str>, scope: &str, fresh_only: bool) -> Option<TokenResult> {
         let now = self.now();
-        let entry = if fresh_only {
-            self.session.get(audience, scope, now, self.config.leeway)
-        } else {
-            self.session.find(audience, scope)
-        }?;
+        let entry =
+            if fresh_only { self.session.get(audience, scope, now, self.config.leeway) } else { self.session.find(audience, scope) }?;
         Some(TokenResult {
             access_token: entry.access_token.secret().to_owned(),
             id_token: self.session.id_token().map(|t| t.raw.secret().to_owned()),
@@ -220,16 +197,10 @@ impl Engine {
     }
 
     /// The hot path of `getTokenSilently`: a fresh cached access token, in one call.
-    pub fn cached(
-        &mut self,
-        audience: Option<&str>,
-        scope: Option<&str>,
-        now_ms: f64,
-    ) -> Option<String> {
+    pub fn cached(&mut self, audience: Option<&str>, scope: Option<&str>, now_ms: f64) -> Option<String> {
         self.now_ms = now_ms;
         let (audience, scope) = self.key(audience, scope);
-        self.token_result(audience.as_deref(), &scope, true)
-            .map(|t| t.access_token)
+        self.token_result(audience.as_deref(), &scope, true).map(|t| t.access_token)
     }
 
     /// The first 8 hex digits of the refresh token's SHA-256, to show that it rotated
@@ -238,17 +209,7 @@ impl Engine {
         let rt = self.session.refresh_token()?;
         let d = hash::sha256(rt.secret().as_bytes());
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        Some(
-            d[..4]
-                .iter()
-                .flat_map(|b| {
-                    [
-                        HEX[(b >> 4) as usize] as char,
-                        HEX[(b & 15) as usize] as char,
-                    ]
-                })
-                .collect(),
-        )
+        Some(d[..4].iter().flat_map(|b| [HEX[(b >> 4) as usize] as char, HEX[(b & 15) as usize] as char]).collect())
     }
 
     pub(crate) fn call_get_token(&mut self, call: u32, ev: &Value) -> Result<()> {
@@ -262,11 +223,7 @@ impl Engine {
 
     /// A token at once (a cache hit, or a `cache-only` miss), else `waiter` joins the
     /// flight for its key, started if there is none.
-    fn token_or_join(
-        &mut self,
-        request: TokenRequest,
-        waiter: Waiter,
-    ) -> Option<Result<Option<TokenResult>>> {
+    fn token_or_join(&mut self, request: TokenRequest, waiter: Waiter) -> Option<Result<Option<TokenResult>>> {
         let (audience, scope) = self.key(request.audience.as_deref(), request.scope.as_deref());
         if request.cache_mode != CacheMode::Off {
             if let Some(hit) = self.token_result(audience.as_deref(), &scope, true) {
@@ -301,15 +258,7 @@ impl Engine {
         match waiter {
             Waiter::Call { call, detailed } => {
                 let fp = if detailed { self.fingerprint() } else { None };
-                self.settle(
-                    call,
-                    result.map(|t| {
-                        t.map_or_else(
-                            || "null".to_owned(),
-                            |t| token_json(&t, detailed, fp.as_deref()),
-                        )
-                    }),
-                );
+                self.settle(call, result.map(|t| t.map_or_else(|| "null".to_owned(), |t| token_json(&t, detailed, fp.as_deref()))));
             }
             Waiter::Flow(flow) => self.run(flow, Input::Token(result)),
         }
@@ -338,12 +287,7 @@ impl Engine {
         }
     }
 
-    pub(crate) fn step_refresh(
-        &mut self,
-        id: u32,
-        mut f: Refresh,
-        input: Input,
-    ) -> Option<Refresh> {
+    pub(crate) fn step_refresh(&mut self, id: u32, mut f: Refresh, input: Input) -> Option<Refresh> {
         let phase = std::mem::replace(&mut f.phase, Phase::Queued);
         match (phase, input) {
             (Phase::Queued, Input::Start) if !self.take_turn(id) => {}
@@ -373,8 +317,9 @@ impl Engine {
                 self.timer(id, CATCH_UP_MS);
                 f.phase = Phase::CatchingUp(newest);
             }
-            (Phase::CatchingUp(_), Input::CaughtUp | Input::Timer(_))
-            | (Phase::Meta, Input::Meta(Ok(()))) => return self.refresh_now(id, f),
+            (Phase::CatchingUp(_), Input::CaughtUp | Input::Timer(_)) | (Phase::Meta, Input::Meta(Ok(()))) => {
+                return self.refresh_now(id, f)
+            }
             (Phase::Meta, Input::Meta(Err(e))) => return self.finish_refresh(id, f, Err(e)),
             (Phase::Fetching, Input::Http(reply)) => return self.refreshed(id, f, reply),
             (Phase::Verifying(mut v, response, raw), input) => {
@@ -419,34 +364,21 @@ impl Engine {
     fn refresh_now(&mut self, id: u32, mut f: Refresh) -> Option<Refresh> {
         let config = &self.config;
         // Another refresh, here or in another tab, may have finished meanwhile.
-        if f.cache_mode != CacheMode::Off
-            && self
-                .session
-                .get(f.audience.as_deref(), &f.scope, self.now(), config.leeway)
-                .is_some()
-        {
+        if f.cache_mode != CacheMode::Off && self.session.get(f.audience.as_deref(), &f.scope, self.now(), config.leeway).is_some() {
             return self.finish_refresh(id, f, Ok(()));
         }
         let Some(refresh_token) = self.session.refresh_token().cloned() else {
             // As auth0-spa-js: without refresh tokens, or with the fallback on, a silent
             // iframe login renews instead (after a reload, say).
             if config.use_refresh_tokens_fallback || !config.use_refresh_tokens {
-                let params = AuthorizeParams {
-                    audience: f.audience.clone(),
-                    scope: Some(f.scope.clone()),
-                    ..Default::default()
-                };
+                let params = AuthorizeParams { audience: f.audience.clone(), scope: Some(f.scope.clone()), ..Default::default() };
                 f.phase = Phase::Fallback;
                 self.start_frame_login(Purpose::Fallback(id), Mode::Silent, params, 0);
                 return Some(f);
             }
             let e = Error::new(
                 code::MISSING_REFRESH_TOKEN,
-                format!(
-                    "Missing Refresh Token (audience: '{}', scope: '{}')",
-                    f.audience.as_deref().unwrap_or("default"),
-                    f.scope
-                ),
+                format!("Missing Refresh Token (audience: '{}', scope: '{}')", f.audience.as_deref().unwrap_or("default"), f.scope),
             );
             return self.finish_refresh(id, f, Err(e));
         };
@@ -458,19 +390,9 @@ impl Engine {
         // for a narrower or different request, and never with `offline_access`, which
         // describes the refresh token itself rather than the access token.
         let login_scope = self.config.effective_scope(None);
-        let narrowed = f
-            .scope
-            .split(' ')
-            .filter(|s| *s != "offline_access")
-            .collect::<Vec<_>>()
-            .join(" ");
+        let narrowed = f.scope.split(' ').filter(|s| *s != "offline_access").collect::<Vec<_>>().join(" ");
         let scope_param = (login_scope != f.scope).then_some(narrowed.as_str());
-        let body = token::refresh_body(
-            &self.config.client_id,
-            &refresh_token,
-            scope_param,
-            f.audience.as_deref(),
-        );
+        let body = token::refresh_body(&self.config.client_id, &refresh_token, scope_param, f.audience.as_deref());
         let req = self.request(id, Expect::Http);
         self.fetch(req, "POST", &metadata.token_endpoint, Some(&body));
         f.epoch = self.epoch;
@@ -478,35 +400,16 @@ impl Engine {
         Some(f)
     }
 
-    fn refreshed(
-        &mut self,
-        id: u32,
-        f: Refresh,
-        reply: Result<super::wire::Reply>,
-    ) -> Option<Refresh> {
+    fn refreshed(&mut self, id: u32, f: Refresh, reply: Result<super::wire::Reply>) -> Option<Refresh> {
         // A logout since the request left wins: the answer is dropped, never stored or broadcast.
         if f.epoch != self.epoch {
-            return self.finish_refresh(
-                id,
-                f,
-                Err(Error::new(
-                    code::LOGIN_REQUIRED,
-                    "the session ended while the refresh was in flight",
-                )),
-            );
+            return self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, "the session ended while the refresh was in flight")));
         }
         match reply.and_then(|r| token::process_response(r.status, &r.body)) {
             // The grant is gone (expired, revoked, or a replayed rotation): so is the session, in every tab.
             Err(e) if e.code() == "invalid_grant" => {
                 self.end_session(false);
-                self.finish_refresh(
-                    id,
-                    f,
-                    Err(Error::new(
-                        code::LOGIN_REQUIRED,
-                        format!("the session has ended: {}", e.description()),
-                    )),
-                )
+                self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, format!("the session has ended: {}", e.description()))))
             }
             Err(e) => self.finish_refresh(id, f, Err(e)),
             Ok(mut response) => match response.id_token.take() {
@@ -534,18 +437,10 @@ impl Engine {
         id_token: Option<(IdToken, id_token::Jwt)>,
     ) -> Option<Refresh> {
         if f.epoch != self.epoch {
-            return self.finish_refresh(
-                id,
-                f,
-                Err(Error::new(
-                    code::LOGIN_REQUIRED,
-                    "the session ended while the refresh was in flight",
-                )),
-            );
+            return self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, "the session ended while the refresh was in flight")));
         }
         let now = self.now();
-        self.session
-            .store(f.audience.as_deref(), &f.scope, response, id_token, now);
+        self.session.store(f.audience.as_deref(), &f.scope, response, id_token, now);
         // The generation lock is held before the refresh lock is released, so the next tab
         // to refresh sees these tokens are newer than its own.
         match self.publish("refresh") {
@@ -566,9 +461,7 @@ impl Engine {
         // The flight is over before its waiters run: a waiter that asks again starts a new one.
         for waiter in f.waiters {
             // The fresh token, even if its lifetime is shorter than the leeway.
-            let r = result
-                .clone()
-                .map(|()| self.token_result(f.audience.as_deref(), &f.scope, false));
+            let r = result.clone().map(|()| self.token_result(f.audience.as_deref(), &f.scope, false));
             self.deliver(waiter, r);
         }
         self.end_turn(id);
@@ -578,8 +471,7 @@ impl Engine {
     pub(crate) fn step_revoke(&mut self, id: u32, mut f: Revoke, input: Input) -> Option<Revoke> {
         let result: Result<()> = match (&f.phase, input) {
             (RevokePhase::Queued, Input::Start) if !self.take_turn(id) => return Some(f),
-            (RevokePhase::Queued, Input::Start | Input::Granted)
-            | (RevokePhase::Meta, Input::Meta(Ok(()))) => {
+            (RevokePhase::Queued, Input::Start | Input::Granted) | (RevokePhase::Meta, Input::Meta(Ok(()))) => {
                 // Nothing to revoke is not an error.
                 let Some(rt) = self.session.refresh_token().cloned() else {
                     self.end_turn(id);
@@ -591,10 +483,7 @@ impl Engine {
                     return Some(f);
                 };
                 match metadata.revocation_endpoint.as_deref() {
-                    None => Err(Error::new(
-                        code::REVOCATION_UNSUPPORTED,
-                        "the provider has no revocation_endpoint",
-                    )),
+                    None => Err(Error::new(code::REVOCATION_UNSUPPORTED, "the provider has no revocation_endpoint")),
                     Some(endpoint) => {
                         let body = token::revocation_body(&self.config.client_id, &rt);
                         let req = self.request(id, Expect::Http);
@@ -606,12 +495,10 @@ impl Engine {
             }
             (RevokePhase::Meta, Input::Meta(Err(e))) => Err(e),
             // RFC 7009 §2.2.
-            (RevokePhase::Fetching, Input::Http(reply)) => reply
-                .and_then(|r| token::process_revocation(r.status, &r.body))
-                .map(|()| {
-                    self.session.forget_refresh_token();
-                    self.publish("revoke");
-                }),
+            (RevokePhase::Fetching, Input::Http(reply)) => reply.and_then(|r| token::process_revocation(r.status, &r.body)).map(|()| {
+                self.session.forget_refresh_token();
+                self.publish("revoke");
+            }),
             _ => return Some(f),
         };
         self.end_turn(id);
@@ -646,12 +533,7 @@ impl Engine {
                 };
                 let url = logout::url(&self.config, &metadata, &f.params, f.hint.as_deref());
                 let req = self.request(id, Expect::Open);
-                self.emit(
-                    fx("open")
-                        .int("req", req.into())
-                        .int("call", f.call.into())
-                        .str("url", &url),
-                );
+                self.emit(fx("open").int("req", req.into()).int("call", f.call.into()).str("url", &url));
                 Some(f)
             }
             Input::Meta(Err(e)) => {
@@ -683,23 +565,13 @@ impl Engine {
 
     pub(crate) fn call_auth_fetch(&mut self, call: u32, ev: &Value) -> Result<()> {
         let request = token_request(ev)?;
-        self.add_flow(Flow::AuthFetch(AuthFetch {
-            call,
-            request,
-            retried: false,
-            sent: 0,
-        }));
+        self.add_flow(Flow::AuthFetch(AuthFetch { call, request, retried: false, sent: 0 }));
         Ok(())
     }
 
     /// `fetch` with `Authorization: Bearer` (RFC 6750 §2.1); on a 401 whose
     /// `WWW-Authenticate` says `invalid_token` (RFC 6750 §3.1), one forced refresh and one retry.
-    pub(crate) fn step_auth_fetch(
-        &mut self,
-        id: u32,
-        mut f: AuthFetch,
-        input: Input,
-    ) -> Option<AuthFetch> {
+    pub(crate) fn step_auth_fetch(&mut self, id: u32, mut f: AuthFetch, input: Input) -> Option<AuthFetch> {
         match input {
             Input::Start => match self.token_or_join(f.request.clone(), Waiter::Flow(id)) {
                 None => Some(f),
@@ -708,22 +580,11 @@ impl Engine {
             Input::Token(Ok(Some(t))) => {
                 let req = self.request(id, Expect::Http);
                 f.sent = req;
-                self.emit(
-                    fx("authfetch")
-                        .int("req", req.into())
-                        .int("call", f.call.into())
-                        .str("token", &t.access_token),
-                );
+                self.emit(fx("authfetch").int("req", req.into()).int("call", f.call.into()).str("token", &t.access_token));
                 Some(f)
             }
             Input::Token(Ok(None)) => {
-                self.reject(
-                    f.call,
-                    &Error::new(
-                        code::LOGIN_REQUIRED,
-                        "no access token is cached for this request",
-                    ),
-                );
+                self.reject(f.call, &Error::new(code::LOGIN_REQUIRED, "no access token is cached for this request"));
                 None
             }
             Input::Token(Err(e)) | Input::Http(Err(e)) => {
@@ -731,21 +592,13 @@ impl Engine {
                 None
             }
             Input::Http(Ok(reply)) => {
-                let challenged = reply.status == 401
-                    && reply
-                        .www
-                        .as_deref()
-                        .is_some_and(token::is_invalid_token_challenge);
+                let challenged = reply.status == 401 && reply.www.as_deref().is_some_and(token::is_invalid_token_challenge);
                 if challenged && !f.retried {
                     f.retried = true;
                     f.request.cache_mode = CacheMode::Off;
                     return self.step_auth_fetch(id, f, Input::Start);
                 }
-                self.emit(
-                    fx("respond")
-                        .int("call", f.call.into())
-                        .int("req", f.sent.into()),
-                );
+                self.emit(fx("respond").int("call", f.call.into()).int("req", f.sent.into()));
                 None
             }
             _ => Some(f),
@@ -755,11 +608,7 @@ impl Engine {
     /// Whether `scope` was granted for `{ audience }` (the client's default when absent).
     pub(crate) fn has_scope(&self, ev: &Value) -> bool {
         let scope = ev.get("scope").and_then(Value::as_str).unwrap_or_default();
-        let audience = ev.get("audience").and_then(Value::as_str).or(self
-            .config
-            .authorization_params
-            .audience
-            .as_deref());
+        let audience = ev.get("audience").and_then(Value::as_str).or(self.config.authorization_params.audience.as_deref());
         self.session.has_scope(audience, scope)
     }
 
@@ -783,11 +632,7 @@ impl Engine {
         let channel = self.tabs.channel.clone()?;
         let req = self.id();
         let name = (generation > 0).then(|| tabs::generation_lock(&channel, generation));
-        self.emit(
-            fx("hold")
-                .int("req", req.into())
-                .opt_str("name", name.as_deref()),
-        );
+        self.emit(fx("hold").int("req", req.into()).opt_str("name", name.as_deref()));
         Some(req)
     }
 }

@@ -45,9 +45,7 @@ pub struct FrameMessage {
 
 /// Parses an event; `None` for anything that is not a JSON object.
 pub fn parse_event(text: &str) -> Option<Value> {
-    json::parse(text)
-        .ok()
-        .filter(|v| matches!(v, Value::Object(_)))
+    json::parse(text).ok().filter(|v| matches!(v, Value::Object(_)))
 }
 
 /// The input a result event means for a request of kind `expect`.
@@ -57,16 +55,8 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
         Expect::Http => Input::Http(match error {
             Some(kind) => Err(transport_error(kind, timeout_secs)),
             None => Ok(Reply {
-                status: ev
-                    .get("status")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(0)
-                    .clamp(0, 999) as u16,
-                body: ev
-                    .get("body")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
+                status: ev.get("status").and_then(Value::as_i64).unwrap_or(0).clamp(0, 999) as u16,
+                body: ev.get("body").and_then(Value::as_str).unwrap_or_default().to_owned(),
                 www: ev.get("www").and_then(Value::as_str).map(str::to_owned),
             }),
         }),
@@ -77,12 +67,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
         Expect::Granted => Input::Granted,
         Expect::Timer => Input::Timer(req),
         Expect::Query => Input::Held(
-            ev.get("held")
-                .and_then(Value::as_array)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|n| n.as_str().map(str::to_owned))
-                .collect(),
+            ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect(),
         ),
         Expect::Open => Input::Opened(match error {
             None => Ok(()),
@@ -99,11 +84,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
                 )))
             } else {
                 Input::Message(FrameMessage {
-                    origin: ev
-                        .get("origin")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
+                    origin: ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned(),
                     via_channel: ev.get("via").and_then(Value::as_str) == Some("channel"),
                     data: ev.get("data").cloned().unwrap_or(Value::Null),
                 })
@@ -115,26 +96,16 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
 /// A failed `fetch`, as the loop reports it.
 fn transport_error(kind: &str, timeout_secs: u32) -> Error {
     match kind {
-        "timeout" => Error::new(
-            code::TIMEOUT,
-            format!("the request did not complete within {timeout_secs} s"),
-        ),
+        "timeout" => Error::new(code::TIMEOUT, format!("the request did not complete within {timeout_secs} s")),
         "too_big" => Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB"),
         "offline" => Error::new(code::NETWORK_ERROR, "the browser is offline"),
-        _ => Error::new(
-            code::NETWORK_ERROR,
-            "the request failed before an answer arrived (network, DNS or CORS)",
-        ),
+        _ => Error::new(code::NETWORK_ERROR, "the request failed before an answer arrived (network, DNS or CORS)"),
     }
 }
 
 /// `{"name":…,"error":…,"error_description":…}` for the JS error the loop throws.
 pub fn error_json(e: &Error) -> String {
-    ObjectWriter::default()
-        .str("name", e.kind().js_name())
-        .str("error", e.code())
-        .str("error_description", e.description())
-        .finish()
+    ObjectWriter::default().str("name", e.kind().js_name()).str("error", e.code()).str("error_description", e.description()).finish()
 }
 
 fn bad(what: &str) -> Error {
@@ -165,13 +136,9 @@ fn opt_seconds(v: &Value, key: &str) -> Result<Option<u32>> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match n.parse::<u32>() {
             Ok(s) if s <= 86_400 => Ok(Some(s)),
-            _ => Err(bad(&format!(
-                "{key} must be a whole number of seconds from 0 to 86400"
-            ))),
+            _ => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
         },
-        Some(_) => Err(bad(&format!(
-            "{key} must be a whole number of seconds from 0 to 86400"
-        ))),
+        Some(_) => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
     }
 }
 
@@ -190,11 +157,7 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.clone(),
             Value::Bool(b) => (if *b { "true" } else { "false" }).to_owned(),
-            _ => {
-                return Err(bad(&format!(
-                    "authorizationParams.{k} must be a string, a number or a boolean"
-                )))
-            }
+            _ => return Err(bad(&format!("authorizationParams.{k} must be a string, a number or a boolean"))),
         };
         match k.as_str() {
             "redirect_uri" => params.redirect_uri = Some(text),
@@ -208,19 +171,11 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
 
 /// The client options, from the app's options object as JSON.
 pub fn options(text: &str) -> Result<Options> {
-    let js = json::parse(text)
-        .ok()
-        .filter(|v| matches!(v, Value::Object(_)))
-        .ok_or_else(|| bad("createAuthClient needs an options object"))?;
+    let js =
+        json::parse(text).ok().filter(|v| matches!(v, Value::Object(_))).ok_or_else(|| bad("createAuthClient needs an options object"))?;
     let mut endpoints = Vec::new();
     if let Some(e) = js.get("endpoints") {
-        for name in [
-            "authorization_endpoint",
-            "token_endpoint",
-            "end_session_endpoint",
-            "revocation_endpoint",
-            "jwks_uri",
-        ] {
+        for name in ["authorization_endpoint", "token_endpoint", "end_session_endpoint", "revocation_endpoint", "jwks_uri"] {
             if let Some(v) = opt_string(e, name)? {
                 endpoints.push((name.to_owned(), v));
             }
@@ -258,15 +213,10 @@ mod tests {
 
     #[test]
     fn options_are_read_strictly() {
-        let o = options(r#"{"domain":"a.com","clientId":"c","leeway":5,"authorizationParams":{"audience":"x","max_age":0,"x":true}}"#).unwrap();
+        let o =
+            options(r#"{"domain":"a.com","clientId":"c","leeway":5,"authorizationParams":{"audience":"x","max_age":0,"x":true}}"#).unwrap();
         assert_eq!((o.domain.as_str(), o.leeway), ("a.com", Some(5)));
-        assert_eq!(
-            o.authorization_params.extra,
-            vec![
-                ("max_age".to_owned(), "0".to_owned()),
-                ("x".to_owned(), "true".to_owned())
-            ]
-        );
+        assert_eq!(o.authorization_params.extra, vec![("max_age".to_owned(), "0".to_owned()), ("x".to_owned(), "true".to_owned())]);
         for bad in [
             "null",
             "[]",
@@ -278,11 +228,7 @@ mod tests {
             r#"{"authorizationParams":{"a":{}}}"#,
             r#"{"idTokenSigningAlgs":"RS256"}"#,
         ] {
-            assert_eq!(
-                options(bad).unwrap_err().code(),
-                code::INVALID_OPTIONS,
-                "{bad}"
-            );
+            assert_eq!(options(bad).unwrap_err().code(), code::INVALID_OPTIONS, "{bad}");
         }
     }
 }

@@ -120,6 +120,15 @@ test('control: an honest login signed with ES256 succeeds against the same forge
   await page.context().close();
 });
 
+for (const alg of ['PS256', 'ES384', 'EdDSA']) {
+  test(`control: an honest login signed with ${alg} is verified by WebCrypto and succeeds`, async () => {
+    const { page, outcome } = await loginUnder(`${alg.toLowerCase()}-good`);
+    assert.equal(outcome.error, undefined, JSON.stringify(outcome));
+    assert.equal((await page.evaluate(() => auth.getUser())).sub, 'victim');
+    await page.context().close();
+  });
+}
+
 test('forged: a refresh whose ID token names another user ends the session', async () => {
   const { page, outcome } = await loginUnder('good');
   assert.equal(outcome.error, undefined);

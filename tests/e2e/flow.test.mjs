@@ -22,7 +22,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('full login through the provider form, then tokens from memory', async () => {
   const page = await newPage();
-  const seen = watchTokens(page, world.provider.issuer);
+  const seen = watchTokens(page, world.provider);
   await login(page, world.app.origin, { user: 'alice' });
   await seen.flush();
 
@@ -81,7 +81,7 @@ test('full login through the provider form, then tokens from memory', async () =
 
 test('after expiry: one refresh for 50 callers, rotation, replay rejected by the provider', async () => {
   const page = await newPage();
-  const seen = watchTokens(page, world.provider.issuer);
+  const seen = watchTokens(page, world.provider);
   await login(page, world.app.origin, { user: 'bob' });
   const first = await page.evaluate(() => auth.getTokenSilently());
   await sleep(TTL * 1000 + 200);
@@ -131,7 +131,7 @@ test('after expiry: one refresh for 50 callers, rotation, replay rejected by the
 
 test('fetchWithAuth refreshes once on a 401 invalid_token challenge and retries', async () => {
   const page = await newPage();
-  const seen = watchTokens(page, world.provider.issuer);
+  const seen = watchTokens(page, world.provider);
   await login(page, world.app.origin, { user: 'carol' });
   await seen.flush();
   assert.equal(seen.access.length, 1);
@@ -262,7 +262,7 @@ test('errors cross to JS as named Error objects with stable fields', async () =>
 
 test('a narrower scope is refreshed for, with the scope parameter, and the API sees only it', async () => {
   const page = await newPage();
-  const seen = watchTokens(page, world.provider.issuer);
+  const seen = watchTokens(page, world.provider);
   await login(page, world.app.origin, { user: 'fay' });
   // A cached token whose scope covers the request serves it.
   let since = world.provider.log.length;
@@ -298,7 +298,7 @@ test('response_mode=fragment and max_age logins', async () => {
 
 test('revokeRefreshToken revokes at the provider and forgets the token', async () => {
   const page = await newPage();
-  const seen = watchTokens(page, world.provider.issuer);
+  const seen = watchTokens(page, world.provider);
   await login(page, world.app.origin, { user: 'hal' });
   await seen.flush();
   const since = world.provider.log.length;

@@ -14,6 +14,13 @@ export async function startForger() {
   const next = await generateKeyPair('RS256', { extractable: true }); // published only after a rotation
   const rsaJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'rsa', alg: 'RS256', use: 'sig' };
   const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'ec', alg: 'ES256', use: 'sig' };
+  // One more key for each other algorithm the SDK verifies, for the honest controls.
+  const others = {};
+  for (const alg of ['PS256', 'ES384', 'EdDSA']) {
+    const pair = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
+    others[alg] = { key: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: alg.toLowerCase(), alg, use: 'sig' } };
+  }
+  const otherJwks = Object.values(others).map((o) => o.jwk);
   const nextJwk = { ...(await exportJWK(next.publicKey)), kid: 'rsa-next', alg: 'RS256', use: 'sig' };
   const rsaPem = await exportSPKI(rsa.publicKey);
 
@@ -76,6 +83,9 @@ export async function startForger() {
     'jwks-1000-keys': (ctx) => idToken(ctx),
     'at-hash-wrong': (ctx) => idToken(ctx, { claims: { at_hash: 'AAAAAAAAAAAAAAAAAAAAAA' } }),
     'es256-good': (ctx) => idToken(ctx, { header: { alg: 'ES256', kid: 'ec' }, key: ec.privateKey }),
+    ...Object.fromEntries(Object.entries(others).map(([alg, o]) => [
+      `${alg.toLowerCase()}-good`, (ctx) => idToken(ctx, { header: { alg, kid: o.jwk.kid }, key: o.key }),
+    ])),
     // The provider rotated its keys: tokens are signed by a key the client has not seen yet.
     rotated: (ctx) => idToken(ctx, { header: { kid: 'rsa-next' }, key: next.privateKey }),
   };
@@ -107,13 +117,13 @@ export async function startForger() {
         token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/jwks`,
         authorization_response_iss_parameter_supported: true,
-        id_token_signing_alg_values_supported: ['RS256', 'ES256', 'HS256', 'none'],
+        id_token_signing_alg_values_supported: ['RS256', 'ES256', 'PS256', 'ES384', 'EdDSA', 'HS256', 'none'],
       });
     }
     if (url.pathname === '/jwks') {
       if (current === 'jwks-not-json') return json(res, 200, '<html>keys</html>');
       if (current === 'jwks-1000-keys') return json(res, 200, { keys: Array.from({ length: 1000 }, (_, i) => ({ ...rsaJwk, kid: `k${i}` })) });
-      return json(res, 200, { keys: current === 'rotated' ? [rsaJwk, ecJwk, nextJwk] : [rsaJwk, ecJwk] });
+      return json(res, 200, { keys: current === 'rotated' ? [rsaJwk, ecJwk, nextJwk, ...otherJwks] : [rsaJwk, ecJwk, ...otherJwks] });
     }
     if (url.pathname === '/authorize') {
       const p = url.searchParams;

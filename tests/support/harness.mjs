@@ -86,23 +86,24 @@ export async function startWorld({
   };
 }
 
-/** Records every token the browser receives from the provider's token endpoint. */
-export function watchTokens(page, issuer) {
-  const pending = [];
-  // Response bodies arrive asynchronously: call `await seen.flush()` before reading the lists.
-  const seen = { access: [], refresh: [], id: [], requests: [], flush: () => Promise.all(pending) };
+/** The token requests one page sends (their form bodies, from the browser) and the tokens
+ * the provider issued since the call (from the provider's own log, so nothing depends on
+ * reading response bodies back through the browser). */
+export function watchTokens(page, provider) {
+  const since = provider.log.length;
+  const requests = [];
   page.on('request', (r) => {
-    if (r.url() === `${issuer}/token`) seen.requests.push(new URLSearchParams(r.postData() ?? ''));
+    if (r.url() === `${provider.issuer}/token`) requests.push(new URLSearchParams(r.postData() ?? ''));
   });
-  page.on('response', (r) => {
-    if (r.url() !== `${issuer}/token` || r.status() !== 200) return;
-    pending.push(r.json().then((body) => {
-      if (body.access_token) seen.access.push(body.access_token);
-      if (body.refresh_token) seen.refresh.push(body.refresh_token);
-      if (body.id_token) seen.id.push(body.id_token);
-    }, () => { /* not JSON: the SDK's own tests cover that */ }));
-  });
-  return seen;
+  const issued = (kind) => provider.log.slice(since).filter((e) => e.issued?.[kind]).map((e) => e.issued[kind]);
+  return {
+    requests,
+    get access() { return issued('access'); },
+    get refresh() { return issued('refresh'); },
+    get id() { return issued('id'); },
+    /** Lets the page's request events reach node before `requests` is read. */
+    flush: () => new Promise((r) => setTimeout(r, 100)),
+  };
 }
 
 /** Opens the test page and waits for its client. */

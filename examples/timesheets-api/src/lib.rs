@@ -42,24 +42,17 @@ pub struct Response {
 
 impl Response {
     fn json(status: u16, body: serde_json::Value) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: body.to_string(),
-        }
+        Response { status, headers: Vec::new(), body: body.to_string() }
     }
     fn challenge(status: u16, error: &str, description: &str, scope: Option<&str>) -> Response {
-        let mut value = format!(
-            r#"Bearer realm="timesheets", error="{error}", error_description="{description}""#
-        );
+        let mut value = format!(r#"Bearer realm="timesheets", error="{error}", error_description="{description}""#);
         if let Some(scope) = scope {
             value.push_str(&format!(r#", scope="{scope}""#));
         }
         Response {
             status,
             headers: vec![("WWW-Authenticate", value)],
-            body: serde_json::json!({ "error": error, "error_description": description })
-                .to_string(),
+            body: serde_json::json!({ "error": error, "error_description": description }).to_string(),
         }
     }
 }
@@ -94,36 +87,26 @@ pub struct Api {
 impl Api {
     /// An API trusting tokens of `issuer` for `audience`, signed by a key of `keys`.
     pub fn new(issuer: &str, audience: &str, keys: JwkSet) -> Api {
-        Api {
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            keys,
-            entries: Mutex::default(),
-        }
+        Api { issuer: issuer.to_owned(), audience: audience.to_owned(), keys, entries: Mutex::default() }
     }
 
     /// The caller's claims, or the 401 to answer.
     fn authenticate(&self, authorization: Option<&str>) -> Result<Claims, Response> {
         let invalid = |why: &str| Response::challenge(401, "invalid_token", why, None);
-        let token = authorization
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or_else(|| invalid("a bearer access token is required"))?;
+        let token = authorization.and_then(|h| h.strip_prefix("Bearer ")).ok_or_else(|| invalid("a bearer access token is required"))?;
         let header = decode_header(token).map_err(|_| invalid("the access token is malformed"))?;
         let jwk = header
             .kid
             .as_deref()
             .and_then(|kid| self.keys.find(kid))
             .ok_or_else(|| invalid("the access token is signed by an unknown key"))?;
-        let key =
-            DecodingKey::from_jwk(jwk).map_err(|_| invalid("the provider's key is unusable"))?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|_| invalid("the provider's key is unusable"))?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
-        decode::<Claims>(token, &key, &validation)
-            .map(|d| d.claims)
-            .map_err(|_| invalid("the access token is invalid or expired"))
+        decode::<Claims>(token, &key, &validation).map(|d| d.claims).map_err(|_| invalid("the access token is invalid or expired"))
     }
 
     /// Answers one request.
@@ -141,12 +124,7 @@ impl Api {
             Err(r) => return r,
         };
         if !claims.scope.split(' ').any(|s| s == needed) {
-            return Response::challenge(
-                403,
-                "insufficient_scope",
-                &format!("this needs {needed}"),
-                Some(needed),
-            );
+            return Response::challenge(403, "insufficient_scope", &format!("this needs {needed}"), Some(needed));
         }
         let mut all = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let mine = all.entry(claims.sub).or_default();
@@ -155,21 +133,10 @@ impl Api {
         }
         let entry: Entry = match serde_json::from_str(req.body) {
             Ok(e) => e,
-            Err(e) => {
-                return Response::json(
-                    400,
-                    serde_json::json!({ "error": "invalid_request", "error_description": e.to_string() }),
-                )
-            }
+            Err(e) => return Response::json(400, serde_json::json!({ "error": "invalid_request", "error_description": e.to_string() })),
         };
         let valid_date = entry.date.len() == 10
-            && entry.date.bytes().enumerate().all(|(i, b)| {
-                if i == 4 || i == 7 {
-                    b == b'-'
-                } else {
-                    b.is_ascii_digit()
-                }
-            });
+            && entry.date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
         if !valid_date || entry.project.trim().is_empty() || !(0.0..=24.0).contains(&entry.hours) {
             return Response::json(
                 400,
@@ -183,20 +150,11 @@ impl Api {
 
 /// The provider's signing keys: discovery, then `jwks_uri`.
 pub fn fetch_keys(issuer: &str) -> Result<JwkSet, String> {
-    let discovery: serde_json::Value = ureq::get(&format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    ))
-    .call()
-    .map_err(|e| format!("discovery: {e}"))?
-    .into_json()
-    .map_err(|e| format!("discovery: {e}"))?;
-    let uri = discovery["jwks_uri"]
-        .as_str()
-        .ok_or("discovery has no jwks_uri")?;
-    ureq::get(uri)
+    let discovery: serde_json::Value = ureq::get(&format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')))
         .call()
-        .map_err(|e| format!("jwks: {e}"))?
+        .map_err(|e| format!("discovery: {e}"))?
         .into_json()
-        .map_err(|e| format!("jwks: {e}"))
+        .map_err(|e| format!("discovery: {e}"))?;
+    let uri = discovery["jwks_uri"].as_str().ok_or("discovery has no jwks_uri")?;
+    ureq::get(uri).call().map_err(|e| format!("jwks: {e}"))?.into_json().map_err(|e| format!("jwks: {e}"))
 }

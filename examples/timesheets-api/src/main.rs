@@ -24,10 +24,7 @@ fn main() {
     for mut request in server.incoming_requests() {
         let cors = [
             header("Access-Control-Allow-Origin", origin),
-            header(
-                "Access-Control-Allow-Headers",
-                "Authorization, Content-Type",
-            ),
+            header("Access-Control-Allow-Headers", "Authorization, Content-Type"),
             header("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
             // fetchWithAuth reads the challenge to decide on a refresh (RFC 6750 §3).
             header("Access-Control-Expose-Headers", "WWW-Authenticate"),
@@ -42,32 +39,16 @@ fn main() {
             continue;
         }
         let mut body = String::new();
-        if request
-            .as_reader()
-            .take(64 * 1024)
-            .read_to_string(&mut body)
-            .is_err()
-        {
-            let _ = request.respond(
-                Response::from_string("{\"error\":\"invalid_request\"}").with_status_code(400),
-            );
+        if request.as_reader().take(64 * 1024).read_to_string(&mut body).is_err() {
+            let _ = request.respond(Response::from_string("{\"error\":\"invalid_request\"}").with_status_code(400));
             continue;
         }
-        let authorization = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Authorization"))
-            .map(|h| h.value.as_str().to_owned());
+        let authorization = request.headers().iter().find(|h| h.field.equiv("Authorization")).map(|h| h.value.as_str().to_owned());
         let path = request.url().split('?').next().unwrap_or("").to_owned();
-        let answer = api.handle(&Request {
-            method: request.method().as_str(),
-            path: &path,
-            authorization: authorization.as_deref(),
-            body: &body,
-        });
-        let mut r = Response::from_string(answer.body)
-            .with_status_code(answer.status)
-            .with_header(header("Content-Type", "application/json"));
+        let answer =
+            api.handle(&Request { method: request.method().as_str(), path: &path, authorization: authorization.as_deref(), body: &body });
+        let mut r =
+            Response::from_string(answer.body).with_status_code(answer.status).with_header(header("Content-Type", "application/json"));
         for (k, v) in answer.headers {
             r.add_header(header(k, &v));
         }

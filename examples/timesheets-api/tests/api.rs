@@ -7,37 +7,23 @@ const ISS: &str = "http://127.0.0.1:4000";
 const AUD: &str = "https://api.timesheets.test";
 
 fn keys() -> jsonwebtoken::jwk::JwkSet {
-    let vectors: serde_json::Value =
-        serde_json::from_str(include_str!("../../../tests/vectors/signatures.json")).unwrap();
+    let vectors: serde_json::Value = serde_json::from_str(include_str!("../../../tests/vectors/signatures.json")).unwrap();
     serde_json::from_value(json!({ "keys": [vectors[0]["jwk"], vectors[2]["jwk"]] })).unwrap()
 }
 
 fn token(sub: &str, scope: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let mut claims =
-        json!({ "iss": ISS, "aud": AUD, "sub": sub, "scope": scope, "iat": now, "exp": now + 300 });
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let mut claims = json!({ "iss": ISS, "aud": AUD, "sub": sub, "scope": scope, "iat": now, "exp": now + 300 });
     edit(&mut claims);
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("test-rs256".into());
-    let pem = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/vectors/keys/RS256.pem"
-    ))
-    .unwrap();
+    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/keys/RS256.pem")).unwrap();
     encode(&header, &claims, &EncodingKey::from_rsa_pem(&pem).unwrap()).unwrap()
 }
 
 fn call(api: &Api, method: &str, token: Option<&str>, body: &str) -> timesheets_api::Response {
     let auth = token.map(|t| format!("Bearer {t}"));
-    api.handle(&Request {
-        method,
-        path: "/timesheets",
-        authorization: auth.as_deref(),
-        body,
-    })
+    api.handle(&Request { method, path: "/timesheets", authorization: auth.as_deref(), body })
 }
 
 const ENTRY: &str = r#"{"date":"2026-11-22","project":"spa-auth","hours":7.5}"#;
@@ -49,18 +35,8 @@ fn entries_per_user() {
     let bob = token("bob", "read:timesheets create:timesheets", |_| {});
     assert_eq!(call(&api, "POST", Some(&ann), ENTRY).status, 201);
     let mine = call(&api, "GET", Some(&ann), "");
-    assert_eq!(
-        (mine.status, mine.body.as_str()),
-        (
-            200,
-            r#"[{"date":"2026-11-22","hours":7.5,"project":"spa-auth"}]"#
-        )
-    );
-    assert_eq!(
-        call(&api, "GET", Some(&bob), "").body,
-        "[]",
-        "bob never sees ann's"
-    );
+    assert_eq!((mine.status, mine.body.as_str()), (200, r#"[{"date":"2026-11-22","hours":7.5,"project":"spa-auth"}]"#));
+    assert_eq!(call(&api, "GET", Some(&bob), "").body, "[]", "bob never sees ann's");
 }
 
 #[test]
@@ -70,12 +46,8 @@ fn invalid_tokens_are_401_invalid_token() {
     let cases = [
         None,
         Some("not-a-jwt".to_owned()),
-        Some(token("ann", scope, |c| {
-            c["iss"] = json!("https://evil.test")
-        })),
-        Some(token("ann", scope, |c| {
-            c["aud"] = json!("https://other.api")
-        })),
+        Some(token("ann", scope, |c| c["iss"] = json!("https://evil.test"))),
+        Some(token("ann", scope, |c| c["aud"] = json!("https://other.api"))),
         Some(token("ann", scope, |c| c["exp"] = json!(1_000_000))),
         Some({
             let t = token("ann", scope, |_| {});
@@ -86,9 +58,10 @@ fn invalid_tokens_are_401_invalid_token() {
     for t in cases {
         let r = call(&api, "GET", t.as_deref(), "");
         assert_eq!(r.status, 401, "{t:?}");
-        assert!(r.headers.iter().any(|(k, v)| *k == "WWW-Authenticate"
-            && v.starts_with("Bearer")
-            && v.contains(r#"error="invalid_token""#)));
+        assert!(r
+            .headers
+            .iter()
+            .any(|(k, v)| *k == "WWW-Authenticate" && v.starts_with("Bearer") && v.contains(r#"error="invalid_token""#)));
     }
 }
 
@@ -99,10 +72,7 @@ fn scopes_are_403_insufficient_scope() {
     assert_eq!(call(&api, "GET", Some(&reader), "").status, 200);
     let r = call(&api, "POST", Some(&reader), ENTRY);
     assert_eq!(r.status, 403);
-    assert!(
-        r.headers[0].1.contains(r#"error="insufficient_scope""#)
-            && r.headers[0].1.contains(r#"scope="create:timesheets""#)
-    );
+    assert!(r.headers[0].1.contains(r#"error="insufficient_scope""#) && r.headers[0].1.contains(r#"scope="create:timesheets""#));
     let nobody = token("ann", "", |_| {});
     assert_eq!(call(&api, "GET", Some(&nobody), "").status, 403);
 }
@@ -120,20 +90,7 @@ fn bad_json_is_400() {
         r#"{"date":"2026-11-22","project":"x","hours":25}"#,
         r#"{"date":"2026-11-22","project":"x","hours":1,"extra":1}"#,
     ] {
-        assert_eq!(
-            call(&api, "POST", Some(&writer), body).status,
-            400,
-            "{body}"
-        );
+        assert_eq!(call(&api, "POST", Some(&writer), body).status, 400, "{body}");
     }
-    assert_eq!(
-        api.handle(&Request {
-            method: "GET",
-            path: "/other",
-            authorization: None,
-            body: ""
-        })
-        .status,
-        404
-    );
+    assert_eq!(api.handle(&Request { method: "GET", path: "/other", authorization: None, body: "" }).status, 404);
 }
