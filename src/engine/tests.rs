@@ -171,6 +171,12 @@ impl World {
         self.all("fetch").into_iter().filter(|f| f.get("url").unwrap().as_str() == Some(TOKEN_ENDPOINT)).collect()
     }
 
+    /// Grants the refresh's Web Lock and answers its lock query with `held` (JSON names).
+    fn grant_lock(&mut self, held: &str) {
+        self.send(&format!(r#"{{"req":{}}}"#, self.req_of("lock")));
+        self.send(&format!(r#"{{"req":{},"held":[{held}]}}"#, self.req_of("query")));
+    }
+
     fn req(v: &Value) -> u32 {
         v.get("req").unwrap().as_i64().unwrap() as u32
     }
@@ -224,10 +230,7 @@ fn a_logout_during_a_refresh_drops_the_late_answer() {
     w.wait(61);
     let call = w.call("getToken", "");
     // The Web Lock, then the query: no other tab holds newer tokens.
-    let lock = w.req_of("lock");
-    w.send(&format!(r#"{{"req":{lock}}}"#));
-    let query = w.req_of("query");
-    w.send(&format!(r#"{{"req":{query},"held":[]}}"#));
+    w.grant_lock("");
     let fetch = w.token_fetches().pop().expect("the refresh is sent");
     // Another tab logs out while the refresh is held at the provider.
     w.send(&format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::logout_message())));
@@ -268,8 +271,7 @@ fn invalid_grant_ends_the_session_in_every_tab() {
     w.sign_in(60);
     w.wait(61);
     let call = w.call("getToken", "");
-    w.send(&format!(r#"{{"req":{}}}"#, w.req_of("lock")));
-    w.send(&format!(r#"{{"req":{},"held":[]}}"#, w.req_of("query")));
+    w.grant_lock("");
     let fetch = w.token_fetches().pop().unwrap();
     w.reply(World::req(&fetch), 400, r#"{"error":"invalid_grant"}"#);
     assert_eq!(w.outcome(call).unwrap().unwrap_err(), "login_required");
@@ -285,10 +287,9 @@ fn the_tab_that_finds_newer_tokens_takes_them_instead_of_refreshing() {
     let mine = w.e.session.generation();
     w.wait(61);
     let call = w.call("getToken", "");
-    w.send(&format!(r#"{{"req":{}}}"#, w.req_of("lock")));
     let channel = crate::core::tabs::channel_name(ISSUER, "spa");
     let newer = mine + 5000;
-    w.send(&format!(r#"{{"req":{},"held":["{channel}:gen:{newer}"]}}"#, w.req_of("query")));
+    w.grant_lock(&format!(r#""{channel}:gen:{newer}""#));
     assert!(w.token_fetches().is_empty(), "no refresh with a rotated token");
     assert!(w.all("post").iter().any(|p| p.get("data").unwrap().as_str().unwrap().contains("\"sync\"")));
     // The other tab answers with its session.
