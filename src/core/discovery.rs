@@ -109,11 +109,7 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported").and_then(|v| v.as_bool()) == Some(true),
         id_token_signing_algs: match doc.get("id_token_signing_alg_values_supported") {
             None => None,
-            Some(v) => Some(
-                v.as_array()
-                    .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
-                    .ok_or_else(|| fail("id_token_signing_alg_values_supported is not a list of strings".into()))?,
-            ),
+            Some(v) => Some(v.as_strings().ok_or_else(|| fail("id_token_signing_alg_values_supported is not a list of strings".into()))?),
         },
         web_message: doc
             .get("response_modes_supported")

@@ -103,9 +103,7 @@ fn claims_of(v: &Value) -> Result<Claims> {
     };
     let aud = match v.get("aud") {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) if !items.is_empty() => {
-            items.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>().ok_or_else(|| wrong("aud"))?
-        }
+        Some(items @ Value::Array(a)) if !a.is_empty() => items.as_strings().ok_or_else(|| wrong("aud"))?,
         _ => return Err(wrong("aud")),
     };
     Ok(Claims {

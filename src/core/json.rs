@@ -74,6 +74,11 @@ impl Value {
         Some(if negative { -n } else { n })
     }
 
+    /// Every element as a string, if this is an array of strings only.
+    pub fn as_strings(&self) -> Option<Vec<String>> {
+        self.as_array()?.iter().map(|x| x.as_str().map(str::to_owned)).collect()
+    }
+
     /// The elements, if this is an array.
     pub fn as_array(&self) -> Option<&[Value]> {
         match self {

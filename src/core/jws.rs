@@ -151,12 +151,7 @@ pub fn process_jwks(status: u16, body: &str) -> Result<Jwks> {
             };
             let key_ops = match k.get("key_ops") {
                 None => None,
-                Some(Value::Array(ops)) => Some(
-                    ops.iter()
-                        .map(|o| o.as_str().map(str::to_owned))
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| bad("a JWK's key_ops is not a list of strings"))?,
-                ),
+                Some(ops @ Value::Array(_)) => Some(ops.as_strings().ok_or_else(|| bad("a JWK's key_ops is not a list of strings"))?),
                 Some(_) => return Err(bad("a JWK's key_ops is not a list")),
             };
             Ok(Jwk {

@@ -390,7 +390,7 @@ impl Engine {
         if f.frame_req != 0 {
             self.emit(fx("unframe").int("req", f.frame_req.into()));
         }
-        self.forget_requests(id, None);
+        self.forget_requests(id);
         let tx = f.tx.take();
         match (answer, tx) {
             (Ok(Response::Code { code, state, iss, id_token }), Some(tx)) if state == tx.state => {

@@ -280,8 +280,8 @@ impl Engine {
     }
 
     /// Drops every request `flow` still has open (a frame that settled, a finished flow).
-    pub(crate) fn forget_requests(&mut self, flow: u32, expect: Option<Expect>) {
-        self.pending.retain(|(_, f, e)| !(*f == flow && expect.is_none_or(|x| x == *e)));
+    pub(crate) fn forget_requests(&mut self, flow: u32) {
+        self.pending.retain(|(_, f, _)| *f != flow);
     }
 
     pub(crate) fn add_flow(&mut self, flow: Flow) -> u32 {
@@ -309,7 +309,7 @@ impl Engine {
         };
         match next {
             Some(flow) => self.flows.push((id, flow)),
-            None => self.forget_requests(id, None),
+            None => self.forget_requests(id),
         }
     }
 
@@ -434,7 +434,7 @@ impl Engine {
         Ok(None)
     }
 
-    /// When the JWK Set was fetched (ms), 0 when never.
+    /// How long ago the JWK Set was fetched (ms); infinite when it never was.
     pub(crate) fn jwks_age_ms(&self) -> f64 {
         self.jwks.as_ref().map_or(f64::INFINITY, |(_, at)| self.now_ms - at)
     }

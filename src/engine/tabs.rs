@@ -61,9 +61,7 @@ impl Engine {
             self.emit(fx("channel").str("name", &name));
             self.tabs.channel = Some(name);
         }
-        let held: Vec<String> =
-            ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect();
-        let newest = self.newest_generation(&held);
+        let newest = self.newest_generation(&super::wire::lock_names(ev));
         if newest > self.session.generation() {
             self.post_sync();
             self.add_flow(Flow::Wait(Wait { call, target: newest }));

@@ -233,13 +233,13 @@ impl Engine {
         if request.cache_mode == CacheMode::CacheOnly {
             return Some(Ok(None));
         }
-        for id in self.flow_ids() {
-            if let Some(Flow::Refresh(r)) = self.flow_mut(id) {
-                if r.audience == audience && r.scope == scope {
-                    r.waiters.push(waiter);
-                    return None;
-                }
-            }
+        let flight = self.flows.iter_mut().find_map(|(_, f)| match f {
+            Flow::Refresh(r) if r.audience == audience && r.scope == scope => Some(r),
+            _ => None,
+        });
+        if let Some(r) = flight {
+            r.waiters.push(waiter);
+            return None;
         }
         let r = Refresh {
             audience,
@@ -457,7 +457,6 @@ impl Engine {
         if let Some(req) = f.lock_req {
             self.emit(fx("unlock").int("req", req.into()));
         }
-        self.forget_requests(id, None);
         // The flight is over before its waiters run: a waiter that asks again starts a new one.
         for waiter in f.waiters {
             // The fresh token, even if its lifetime is shorter than the leeway.

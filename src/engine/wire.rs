@@ -66,9 +66,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
         }),
         Expect::Granted => Input::Granted,
         Expect::Timer => Input::Timer(req),
-        Expect::Query => Input::Held(
-            ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect(),
-        ),
+        Expect::Query => Input::Held(lock_names(ev)),
         Expect::Open => Input::Opened(match error {
             None => Ok(()),
             Some(_) => Err(Error::new(code::BROWSER_ERROR, "openUrl failed")),
@@ -91,6 +89,12 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
             }
         }
     }
+}
+
+/// The lock names of a `held` list (held and pending locks of this origin); anything that
+/// is not a string is skipped.
+pub(crate) fn lock_names(ev: &Value) -> Vec<String> {
+    ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect()
 }
 
 /// A failed `fetch`, as the loop reports it.
@@ -183,13 +187,7 @@ pub fn options(text: &str) -> Result<Options> {
     }
     let algs = match js.get("idTokenSigningAlgs") {
         None | Some(Value::Null) => None,
-        Some(Value::Array(a)) => Some(
-            a.iter()
-                .map(|x| x.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| bad("idTokenSigningAlgs must be an array of strings"))?,
-        ),
-        Some(_) => return Err(bad("idTokenSigningAlgs must be an array of strings")),
+        Some(v) => Some(v.as_strings().ok_or_else(|| bad("idTokenSigningAlgs must be an array of strings"))?),
     };
     Ok(Options {
         domain: opt_string(&js, "domain")?.unwrap_or_default(),
