@@ -176,7 +176,7 @@ impl Transaction {
             app_state: v.get("app_state").map(json::stringify),
             created_at: v.get("created_at").and_then(|x| x.as_i64()).ok_or_else(bad)?,
         };
-        if now - tx.created_at > TRANSACTION_TTL_SECS || tx.created_at > now + 300 {
+        if now.saturating_sub(tx.created_at) > TRANSACTION_TTL_SECS || tx.created_at > now.saturating_add(300) {
             return Err(Error::new(code::TRANSACTION_EXPIRED, "the login transaction has expired; start the login again"));
         }
         Ok(tx)
@@ -289,6 +289,19 @@ mod tests {
         assert_eq!(e.code(), code::TRANSACTION_EXPIRED);
         for bad in ["", "{}", "[]", r#"{"state":"s"}"#, &text.replace("created_at", "x")] {
             assert_eq!(Transaction::from_json(bad, 1000).unwrap_err().code(), code::INVALID_TRANSACTION);
+        }
+    }
+
+    #[test]
+    fn a_transaction_from_the_far_past_or_future_has_expired() {
+        let (config, meta) = setup();
+        let (_, tx) = request(Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random(), pkce(), None, 1000).unwrap();
+        let text = tx.to_json();
+        for created_at in [-i64::MAX, 1000 - TRANSACTION_TTL_SECS - 1, 1000 + 301, i64::MAX] {
+            let stored = text.replace("\"created_at\":1000", &format!("\"created_at\":{created_at}"));
+            assert_ne!(stored, text);
+            let e = Transaction::from_json(&stored, 1000).unwrap_err();
+            assert_eq!(e.code(), code::TRANSACTION_EXPIRED, "{created_at}");
         }
     }
 }

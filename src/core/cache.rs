@@ -34,8 +34,8 @@ impl Entry {
     }
 }
 
-/// The signed-in user's current ID token.
-#[derive(Debug)]
+/// The signed-in user's current ID token (its `Debug` is redacted: the claims are the
+/// user's profile).
 pub struct CurrentIdToken {
     /// The raw token, for `id_token_hint` and `__raw`.
     pub raw: IdToken,
@@ -44,6 +44,8 @@ pub struct CurrentIdToken {
     /// `sub`, which every refreshed ID token must repeat (OIDC Core 12.2).
     pub sub: String,
 }
+
+crate::redacted_debug!(CurrentIdToken);
 
 /// Everything the client holds for one signed-in user.
 #[derive(Debug, Default)]

@@ -13,8 +13,8 @@ use super::base64url;
 use super::error::{code, Error, Result};
 use super::json::{self, Value};
 
-/// A decoded, not yet verified, compact JWS.
-#[derive(Debug)]
+/// A decoded, not yet verified, compact JWS. Its signing input and signature are the
+/// token itself, so its `Debug` is redacted.
 pub struct Jwt {
     /// The protected header.
     pub header: Value,
@@ -27,6 +27,8 @@ pub struct Jwt {
     /// The signature bytes.
     pub signature: Vec<u8>,
 }
+
+crate::redacted_debug!(Jwt);
 
 /// The claims the SDK checks. Every other claim stays in [`Jwt::payload_json`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

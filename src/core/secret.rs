@@ -35,6 +35,19 @@ macro_rules! secret {
     };
 }
 
+/// `Debug` as `Name([redacted])` for a type that holds a token or a code somewhere inside
+/// (a parsed body, a decoded JWT), so no build flag or `{:?}` can print it.
+#[macro_export]
+macro_rules! redacted_debug {
+    ($($name:ty),*) => {$(
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    )*};
+}
+
 secret!(
     /// An OAuth 2.0 access token (RFC 6749 §1.4).
     AccessToken

@@ -221,6 +221,12 @@ impl Engine {
                 }
                 let started = self.authorize_request(Mode::Redirect, &f.params, f.app_state.clone()).and_then(|(url, tx)| {
                     self.tx_put(&tx)?;
+                    // A page navigates once, to the last URL it is sent to: the login this one
+                    // supersedes (a second call in the same tick, as StrictMode makes) can never
+                    // be answered, so its transaction and verifier go now.
+                    if let Some(old) = self.redirect_state.replace(tx.state.clone()) {
+                        self.tx_take(&old);
+                    }
                     Ok(url)
                 });
                 match started {
@@ -291,11 +297,9 @@ impl Engine {
                 return Err(e);
             }
         };
+        // An error is checked like a success before it is believed: it must answer a login
+        // pending here, and a present `iss` must be the issuer (RFC 9207 §2.4).
         let stored = response.state().and_then(|s| self.tx_take(s));
-        let (code, state, iss, id_token) = match response {
-            Response::Error { error, description, .. } => return Err(callback::provider_error(&error, description.as_deref())),
-            Response::Code { code, state, iss, id_token } => (code, state, iss, id_token),
-        };
         let Some(text) = stored else {
             return Err(if self.tx_any_pending() {
                 Error::new(code::STATE_MISMATCH, "the callback's state matches none of the logins pending in this tab")
@@ -307,10 +311,24 @@ impl Engine {
             });
         };
         let tx = Transaction::from_json(&text, self.now())?;
-        if tx.state != state {
+        if response.state() != Some(tx.state.as_str()) {
             return Err(Error::new(code::STATE_MISMATCH, "the stored transaction belongs to another state"));
         }
-        Ok((tx, code, iss, id_token))
+        match response {
+            Response::Error { error, description, iss, .. } => Err(self.believed_error(&error, description, iss)),
+            Response::Code { code, iss, id_token, .. } => Ok((tx, code, iss, id_token)),
+        }
+    }
+
+    /// A provider error that answers one of this tab's logins: surfaced as the provider's
+    /// unless it names another issuer. Some providers leave `iss` out of errors such as
+    /// `login_required` even where they advertise it, so an absent `iss` is accepted; the
+    /// `state` match has already tied the error to this login.
+    fn believed_error(&self, error: &str, description: Option<String>, iss: Option<String>) -> Error {
+        match callback::check_iss(iss.as_deref(), &self.config.issuer, false, false) {
+            Ok(()) => callback::provider_error(error, description.as_deref()),
+            Err(e) => e,
+        }
     }
 
     /// `checkSession`, `loginWithPopup`, `getTokenWithPopup`.
@@ -401,8 +419,9 @@ impl Engine {
                 self.complete(f.purpose, Err(Error::new(code::STATE_MISMATCH, "the answer belongs to another login")));
                 None
             }
-            (Ok(Response::Error { error, description, .. }), _) => {
-                self.complete(f.purpose, Err(callback::provider_error(&error, description.as_deref())));
+            (Ok(Response::Error { error, description, iss, .. }), _) => {
+                let e = self.believed_error(&error, description, iss);
+                self.complete(f.purpose, Err(e));
                 None
             }
             (Err(e), _) => {

@@ -166,6 +166,8 @@ pub struct Engine {
     pub(crate) refresh: tokens::RefreshLock,
     /// Fetch the JWK Set as soon as the metadata arrives (on a callback page).
     pub(crate) prefetch_keys: bool,
+    /// The `state` of the last redirect login this page stored.
+    redirect_state: Option<String>,
 }
 
 fn fx(kind: &str) -> ObjectWriter {
@@ -199,6 +201,7 @@ impl Engine {
             tabs: tabs::TabState::default(),
             refresh: tokens::RefreshLock::default(),
             prefetch_keys: false,
+            redirect_state: None,
         })
     }
 

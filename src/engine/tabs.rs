@@ -19,6 +19,11 @@ use crate::core::tabs::{self as messages, Message};
 /// How long a new tab waits for a live tab's session.
 pub const JOIN_MS: i64 = 200;
 
+/// Generations are the clock of the tab that got the tokens, and the tabs of a browser
+/// share one clock: a generation further ahead than this is forged, and taking it would
+/// freeze every later update.
+pub const GENERATION_AHEAD_MS: i64 = 60_000;
+
 /// The channel of this client, when it shares its session.
 #[derive(Default, Debug)]
 pub(crate) struct TabState {
@@ -90,7 +95,12 @@ impl Engine {
             return 0;
         };
         let prefix = format!("{channel}:gen:");
-        names.iter().filter_map(|n| n.strip_prefix(&prefix)?.parse::<i64>().ok()).max().unwrap_or(0)
+        names.iter().filter_map(|n| n.strip_prefix(&prefix)?.parse::<i64>().ok()).filter(|g| self.plausible(*g)).max().unwrap_or(0)
+    }
+
+    /// Whether a generation from another tab can be real (see [`GENERATION_AHEAD_MS`]).
+    fn plausible(&self, generation: i64) -> bool {
+        generation <= (self.now_ms() as i64).saturating_add(GENERATION_AHEAD_MS)
     }
 
     pub(crate) fn post(&mut self, text: &str) {
@@ -123,7 +133,7 @@ impl Engine {
         }
         match messages::parse(text) {
             Some(Message::Session(theirs)) => {
-                if theirs.generation() <= self.session.generation() || !self.belongs_here(&theirs) {
+                if theirs.generation() <= self.session.generation() || !self.plausible(theirs.generation()) || !self.belongs_here(&theirs) {
                     return;
                 }
                 let was_authenticated = self.session.is_authenticated();

@@ -426,3 +426,120 @@ fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
     plain.send(r#"{"call":1,"op":"init","href":"https://app.example/cb?code=x&state=unknown","origin":"https://app.example"}"#);
     assert!(plain.all("fetch").is_empty());
 }
+
+impl World {
+    /// The `state` of the authorize URL in the last `open` or `frame` effect.
+    fn state_sent(&self) -> String {
+        let f = self.find("open").or_else(|| self.find("frame")).expect("an authorize URL");
+        let url = f.get("url").unwrap().as_str().unwrap().to_owned();
+        crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1
+    }
+
+    fn callback_error(&mut self, query: &str) -> std::result::Result<Value, String> {
+        let call = self.call("callback", &format!(r#""href":"https://app.example/cb?{query}""#));
+        self.outcome(call).expect("a callback error settles at once")
+    }
+}
+
+#[test]
+fn a_provider_error_is_believed_only_for_a_pending_login_of_this_issuer() {
+    let mut w = crossless();
+    w.call("login", "");
+    w.serve_provider(true);
+    let state = w.state_sent();
+    let forged = format!("error=access_denied&error_description=Call%20us&state={state}&iss=https%3A%2F%2Fevil.example%2F");
+    assert_eq!(w.callback_error(&forged).unwrap_err(), "invalid_issuer");
+    assert!(w.e.store_ref().keys().is_empty(), "the login it claimed to answer is over");
+    assert_eq!(w.callback_error("error=access_denied&state=unknown").unwrap_err(), "missing_transaction");
+    assert_eq!(w.callback_error("error=access_denied").unwrap_err(), "missing_transaction");
+    w.call("login", "");
+    w.serve_provider(true);
+    let pending = w.state_sent();
+    assert_eq!(w.callback_error("error=access_denied&state=other").unwrap_err(), "state_mismatch");
+    // The provider's own error, with or without its iss, is the provider's.
+    assert_eq!(w.callback_error(&format!("error=access_denied&state={pending}")).unwrap_err(), "access_denied");
+    w.call("login", "");
+    w.serve_provider(true);
+    let s = w.state_sent();
+    let mut iss = String::new();
+    crate::core::form::encode(&mut iss, ISSUER);
+    assert_eq!(w.callback_error(&format!("error=access_denied&state={s}&iss={iss}")).unwrap_err(), "access_denied");
+}
+
+#[test]
+fn a_frame_error_naming_another_issuer_is_refused() {
+    let mut w = crossless();
+    let call = w.call("checkSession", "");
+    w.serve_provider(true);
+    let (state, frame) = (w.state_sent(), w.req_of("frame"));
+    w.send(&format!(
+        r#"{{"req":{frame},"origin":"https://op.example","source":true,"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}","iss":"https://evil.example/"}}}}}}"#
+    ));
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "invalid_issuer");
+}
+
+#[test]
+fn a_second_login_in_the_same_tick_leaves_one_transaction() {
+    let mut w = crossless();
+    w.call("login", "");
+    let discovery = w.req_of("fetch");
+    w.call("login", "");
+    w.reply(discovery, 200, &discovery_body());
+    let opens = w.all("open");
+    assert_eq!(opens.len(), 2);
+    let keys = w.e.store_ref().keys();
+    assert_eq!(keys.len(), 1, "the superseded login's verifier is gone: {keys:?}");
+    let last = opens[1].get("url").unwrap().as_str().unwrap().to_owned();
+    let state = crate::core::form::parse(last.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
+    assert!(keys[0].ends_with(&format!(".{state}")), "the one kept answers the last navigation");
+}
+
+#[test]
+fn a_generation_from_the_future_is_ignored() {
+    let mut w = World::new(r#","leeway":0"#);
+    w.sign_in(60);
+    let mine = w.e.session.generation();
+    // A forged lock name far ahead: the refresh goes ahead instead of waiting for it.
+    w.wait(61);
+    let call = w.call("getToken", "");
+    let channel = crate::core::tabs::channel_name(ISSUER, "spa");
+    w.grant_lock(&format!(r#""{channel}:gen:{}""#, i64::MAX));
+    assert_eq!(w.token_fetches().len(), 1, "no wait for a generation that cannot exist");
+    let fetch = w.token_fetches().pop().unwrap();
+    w.reply(World::req(&fetch), 200, &w.token_response("at2", Some("rt2"), 60));
+    w.send(&format!(r#"{{"req":{}}}"#, w.req_of("hold")));
+    assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at2"));
+    // A session message stamped far ahead is not taken, so it cannot freeze later updates.
+    let mut theirs = crate::core::cache::Session::default();
+    let raw = id_token(&format!(r#"{{"iss":"{ISSUER}","sub":"evil","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs()));
+    let jwt = crate::core::id_token::decode(&raw).unwrap();
+    let response = crate::core::token::process_response(200, &w.token_response("at-evil", None, 60)).unwrap();
+    theirs.store(Some("https://api/"), "openid", response, Some((crate::core::secret::IdToken::new(raw), jwt)), w.secs());
+    theirs.set_generation(i64::MAX);
+    w.send(&format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::session_message(&theirs))));
+    assert!(w.e.session.generation() > mine && w.e.session.generation() < i64::MAX);
+    assert_eq!(w.e.session.id_token().unwrap().sub, "u1");
+}
+
+#[test]
+fn nothing_that_holds_a_token_prints_it_under_debug() {
+    use crate::core::{callback, id_token as jwt, tabs, token};
+    let secret = "SECRET-VALUE";
+    let raw = id_token(&format!(r#"{{"iss":"{ISSUER}","sub":"u","aud":"spa","exp":1,"iat":1,"x":"{secret}"}}"#));
+    let body =
+        format!(r#"{{"access_token":"{secret}","token_type":"Bearer","expires_in":60,"refresh_token":"{secret}","id_token":"{raw}"}}"#);
+    let mut response = token::process_response(200, &body).unwrap();
+    let id = response.id_token.take().unwrap();
+    let decoded = jwt::decode(id.secret()).unwrap();
+    let value = json::parse(&body).unwrap();
+    let reply = wire::Reply { status: 200, body: body.clone(), www: None };
+    let message = wire::FrameMessage { origin: String::new(), via_channel: true, data: value.clone() };
+    let mut session = crate::core::cache::Session::default();
+    session.store(None, "openid", response, Some((id, jwt::decode(&raw).unwrap())), 0);
+    let tab = tabs::parse(&tabs::session_message(&session));
+    let answer = callback::parse(&format!("https://app/cb?code={secret}&state=s&id_token={raw}")).unwrap();
+    let input = Input::Http(Ok(reply.clone()));
+    let printed = format!("{decoded:?} {value:?} {reply:?} {message:?} {session:?} {tab:?} {answer:?} {input:?}");
+    assert!(!printed.contains(secret), "{printed}");
+    assert!(printed.contains("[redacted]"));
+}

@@ -21,8 +21,8 @@ use crate::core::config::{AuthorizeParams, Options};
 use crate::core::error::{code, Error, Result};
 use crate::core::json::{self, ObjectWriter, Value};
 
-/// An HTTP answer.
-#[derive(Debug, Clone)]
+/// An HTTP answer. Its body may hold tokens, so its `Debug` is redacted.
+#[derive(Clone)]
 pub struct Reply {
     /// The status.
     pub status: u16,
@@ -32,8 +32,8 @@ pub struct Reply {
     pub www: Option<String>,
 }
 
-/// A message that reached the page while a frame or popup login is open.
-#[derive(Debug)]
+/// A message that reached the page while a frame or popup login is open (it may carry
+/// a code, so its `Debug` is redacted).
 pub struct FrameMessage {
     /// `MessageEvent.origin`; empty for the hand-off channel.
     pub origin: String,
@@ -42,6 +42,8 @@ pub struct FrameMessage {
     /// The message data, as JSON.
     pub data: Value,
 }
+
+crate::redacted_debug!(Reply, FrameMessage);
 
 /// Parses an event; `None` for anything that is not a JSON object.
 pub fn parse_event(text: &str) -> Option<Value> {
