@@ -220,11 +220,12 @@ export class AuthClient {
 
   /** An iframe or popup login: opens it, forwards every message and the popup's closing, until `unframe`. */
   #frame(f, back) {
-    const onMessage = (e) => back({ origin: e.origin, data: e.data });
+    let frame, popup, poll;
+    // `source`: whether the message comes from the window opened here, not from any other.
+    const onMessage = (e) => back({ origin: e.origin, data: e.data, source: !!e.source && e.source === (frame?.contentWindow ?? popup) });
     const channel = new BroadcastChannel(HANDOFF);
     channel.onmessage = (e) => back({ via: 'channel', data: e.data });
     addEventListener('message', onMessage);
-    let frame, popup, poll;
     if (!f.popup) {
       frame = document.createElement('iframe');
       frame.title = 'spa-auth silent login';

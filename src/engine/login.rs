@@ -431,11 +431,15 @@ impl Engine {
         }
     }
 
-    /// The answer to this login, if the message is one. Taken only from the authorization
-    /// endpoint's origin (`web_message`, OAuth 2.0 Web Message Response Mode) or from this
-    /// origin's callback page (a hand-off), and only with this login's `state`; anything
-    /// else is ignored.
+    /// The answer to this login, if the message is one. Taken only from the window the SDK
+    /// opened (`MessageEvent.source`) or the same-origin hand-off channel; then only from the
+    /// authorization endpoint's origin (`web_message`, OAuth 2.0 Web Message Response Mode)
+    /// or from this origin's callback page (a hand-off); and only with this login's `state`.
+    /// Anything else is ignored.
     fn answer_of(&self, f: &FrameLogin, m: &super::wire::FrameMessage) -> Option<Result<Response>> {
+        if !(m.from_frame || m.via_channel) {
+            return None;
+        }
         let state = &f.tx.as_ref()?.state;
         let kind = m.data.get("type").and_then(Value::as_str)?;
         if !m.via_channel && m.origin == f.provider_origin && kind == "authorization_response" {

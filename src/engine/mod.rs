@@ -72,6 +72,10 @@ impl Store for MemoryStore {
 /// key rotation, without letting a storm of bad tokens become a storm of requests).
 pub const JWKS_REFETCH_MS: f64 = 60_000.0;
 
+/// How long a JWK Set is trusted before it is fetched again, so that a key the provider
+/// withdrew stops verifying tokens in a long-lived tab (oauth4webapi's default too).
+pub const JWKS_MAX_AGE_MS: f64 = 300_000.0;
+
 /// What a request of a flow is, so that its result is read the right way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Expect {
@@ -416,9 +420,9 @@ impl Engine {
     }
 
     /// The JWK Set, or `None` after parking `flow` on the one request that fetches it.
-    /// `refetch` replaces a set held.
+    /// `refetch` replaces a set held; so does age ([`JWKS_MAX_AGE_MS`]).
     pub(crate) fn jwks(&mut self, flow: u32, refetch: bool) -> Result<Option<Rc<Jwks>>> {
-        if !refetch {
+        if !refetch && self.jwks_age_ms() < JWKS_MAX_AGE_MS {
             if let Some((set, _)) = &self.jwks {
                 return Ok(Some(set.clone()));
             }

@@ -393,9 +393,16 @@ fn a_silent_login_without_a_session_resolves_signed_out() {
     assert!(url.contains("prompt=none") && url.contains("response_mode=web_message"));
     let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
     let frame = World::req(&frame_fx);
-    w.send(&format!(
-        r#"{{"req":{frame},"origin":"https://op.example","data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
-    ));
+    let answer = |source: bool| {
+        format!(
+            r#"{{"req":{frame},"origin":"https://op.example","source":{source},"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
+        )
+    };
+    // The right origin and state, from a window other than the frame (another frame of the
+    // provider's origin, say): ignored.
+    w.send(&answer(false));
+    assert!(w.outcome(call).is_none() && w.find("unframe").is_none());
+    w.send(&answer(true));
     assert!(w.outcome(call).unwrap().is_ok());
     assert!(w.find("unframe").is_some());
 }
@@ -533,7 +540,7 @@ fn nothing_that_holds_a_token_prints_it_under_debug() {
     let decoded = jwt::decode(id.secret()).unwrap();
     let value = json::parse(&body).unwrap();
     let reply = wire::Reply { status: 200, body: body.clone(), www: None };
-    let message = wire::FrameMessage { origin: String::new(), via_channel: true, data: value.clone() };
+    let message = wire::FrameMessage { origin: String::new(), via_channel: true, from_frame: false, data: value.clone() };
     let mut session = crate::core::cache::Session::default();
     session.store(None, "openid", response, Some((id, jwt::decode(&raw).unwrap())), 0);
     let tab = tabs::parse(&tabs::session_message(&session));
@@ -542,4 +549,31 @@ fn nothing_that_holds_a_token_prints_it_under_debug() {
     let printed = format!("{decoded:?} {value:?} {reply:?} {message:?} {session:?} {tab:?} {answer:?} {input:?}");
     assert!(!printed.contains(secret), "{printed}");
     assert!(printed.contains("[redacted]"));
+}
+
+#[test]
+fn a_jwk_set_older_than_five_minutes_is_fetched_again_and_a_withdrawn_key_fails() {
+    let mut w = crossless();
+    w.sign_in(600);
+    let refresh = |w: &mut World| {
+        w.call("getToken", r#""cacheMode":"off""#);
+        let fetch = w.token_fetches().pop().unwrap();
+        let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs());
+        let body = format!(
+            r#"{{"access_token":"a","token_type":"Bearer","expires_in":600,"refresh_token":"r","id_token":"{}"}}"#,
+            id_token(&claims)
+        );
+        w.reply(World::req(&fetch), 200, &body);
+    };
+    w.wait(299);
+    refresh(&mut w);
+    assert!(w.fetch_to(JWKS_URI).is_none(), "held for five minutes");
+    w.send(&format!(r#"{{"req":{},"ok":true}}"#, w.req_of("verify")));
+    w.wait(2);
+    refresh(&mut w);
+    let refetch = w.fetch_to(JWKS_URI).expect("older than five minutes: fetched again");
+    // The provider has withdrawn k1 meanwhile.
+    w.reply(World::req(&refetch), 200, r#"{"keys":[{"kty":"RSA","kid":"k2","n":"AQAB","e":"AQAB"}]}"#);
+    assert!(w.find("verify").is_none(), "no check with a withdrawn key");
+    assert!(!w.e.session.is_authenticated());
 }

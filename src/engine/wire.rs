@@ -39,6 +39,8 @@ pub struct FrameMessage {
     pub origin: String,
     /// Whether it came over the hand-off `BroadcastChannel` (same origin by construction).
     pub via_channel: bool,
+    /// Whether `MessageEvent.source` is the window the SDK opened for this login.
+    pub from_frame: bool,
     /// The message data, as JSON.
     pub data: Value,
 }
@@ -86,6 +88,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
                 Input::Message(FrameMessage {
                     origin: ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned(),
                     via_channel: ev.get("via").and_then(Value::as_str) == Some("channel"),
+                    from_frame: ev.get("source").and_then(Value::as_bool) == Some(true),
                     data: ev.get("data").cloned().unwrap_or(Value::Null),
                 })
             }

@@ -83,6 +83,8 @@ const CASES = [
   ['c-hash-wrong', 'invalid_id_token', 'c_hash', 0, { response_type: 'code id_token' }],
   ['iss-missing', 'invalid_issuer', 'no iss', 0],
   ['iss-wrong', 'invalid_issuer', 'not the expected issuer', 0],
+  ['error-iss-wrong', 'invalid_issuer', 'not the expected issuer', 0],
+  ['error-without-iss', 'access_denied', 'call +1 555 0100', 0],
   ['token-type-mac', 'unsupported_token_type', 'not Bearer', 1],
   ['expires-in-negative', 'invalid_response', 'expires_in', 1],
   ['expires-in-huge', 'invalid_response', 'expires_in', 1],

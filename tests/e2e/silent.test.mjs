@@ -39,6 +39,29 @@ for (const webMessage of [true, false]) {
       await context.close();
     });
 
+    test('an answer posted by another window of this origin, with the right state, is ignored', async () => {
+      const context = await world.browser.newContext();
+      const page = await context.newPage();
+      await login(page, world.app.origin, { user: `forged-${webMessage}` });
+      await openApp(page, world.app.origin);
+      // As soon as the iframe exists, this window (not the iframe) posts a hand-off that
+      // carries the iframe's own state and an error.
+      await page.evaluate(() => new MutationObserver((records) => {
+        for (const node of records.flatMap((r) => [...r.addedNodes])) {
+          if (node.tagName !== 'IFRAME') continue;
+          const state = new URL(node.src).searchParams.get('state');
+          const url = `${location.origin}/callback.html?app=1&error=access_denied&error_description=forged&state=${encodeURIComponent(state)}`;
+          postMessage({ type: 'spa-auth:handoff', url }, location.origin);
+          window.forgedPosted = true;
+        }
+      }).observe(document.body, { childList: true }));
+      const outcome = await page.evaluate(() => auth.checkSession().then(() => null, errorOf));
+      assert.equal(await page.evaluate(() => window.forgedPosted), true);
+      assert.equal(outcome, null, 'the forged error is not taken for the provider\'s');
+      assert.equal((await page.evaluate(() => auth.getUser())).sub, `forged-${webMessage}`);
+      await context.close();
+    });
+
     test('with no provider session, checkSession resolves signed out, fast, without an exception', async () => {
       const context = await world.browser.newContext();
       const page = await context.newPage();

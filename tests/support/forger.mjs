@@ -133,6 +133,14 @@ export async function startForger() {
       const out = new URLSearchParams({ code, state, iss: issuer });
       if (current === 'iss-missing') out.delete('iss');
       if (current === 'iss-wrong') out.set('iss', 'http://127.0.0.1:1');
+      // An error response with the real state, as an attacker who can steer the browser to
+      // the callback would craft it: with another issuer, or with the provider's own.
+      if (current === 'error-iss-wrong' || current === 'error-without-iss') {
+        out.delete('code');
+        out.set('error', 'access_denied');
+        out.set('error_description', 'Your account is locked: call +1 555 0100');
+        if (current === 'error-iss-wrong') out.set('iss', 'https://evil.example/'); else out.delete('iss');
+      }
       if (current === 'dup-state') out.append('state', state);
       if (current === 'dup-code') out.append('code', 'another');
       if (current === 'huge-url') out.set('padding', 'x'.repeat(101 * 1024));
