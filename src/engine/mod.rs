@@ -132,6 +132,7 @@ pub(crate) enum Flow {
     Logout(tokens::Logout),
     AuthFetch(tokens::AuthFetch),
     Wait(tabs::Wait),
+    Adopt(tabs::Adopt),
 }
 
 /// A handled callback URL, so a second `handleRedirectCallback` with the same URL (React
@@ -313,6 +314,7 @@ impl Engine {
             Flow::Logout(f) => self.step_logout(id, f, input).map(Flow::Logout),
             Flow::AuthFetch(f) => self.step_auth_fetch(id, f, input).map(Flow::AuthFetch),
             Flow::Wait(f) => self.step_wait(id, f, input).map(Flow::Wait),
+            Flow::Adopt(f) => self.step_adopt(id, f, input).map(Flow::Adopt),
         };
         match next {
             Some(flow) => self.flows.push((id, flow)),

@@ -10,9 +10,11 @@
 //!
 //! The messages themselves (and their strict parsing) are [`crate::core::tabs`].
 
+use super::login::Verify;
 use super::{fx, Engine, Flow, Input};
+use crate::core::cache::Session;
 use crate::core::callback;
-use crate::core::id_token;
+use crate::core::id_token::{self, Expectations};
 use crate::core::json::Value;
 use crate::core::tabs::{self as messages, Message};
 
@@ -34,6 +36,14 @@ pub(crate) struct TabState {
 pub(crate) struct Wait {
     call: u32,
     target: i64,
+}
+
+/// A session from another tab, held back until its ID token is verified like a new
+/// one: signature first, then `iss`, `aud` and `exp` (OIDC Core 3.1.3.7).
+pub(crate) struct Adopt {
+    session: Session,
+    verify: Option<Verify>,
+    epoch: u32,
 }
 
 /// The shared lock that says a tab holds tokens of `generation`.
@@ -81,11 +91,63 @@ impl Engine {
                 self.timer(id, JOIN_MS);
                 Some(f)
             }
+            // A session that arrived is still being verified: the join waits for its verdict.
+            Input::Timer(_) if self.flows.iter().any(|(_, f)| matches!(f, Flow::Adopt(_))) => Some(f),
             Input::CaughtUp | Input::Timer(_) => {
                 self.resolve(f.call, "null");
                 None
             }
             _ => Some(f),
+        }
+    }
+
+    pub(crate) fn step_adopt(&mut self, id: u32, mut f: Adopt, input: Input) -> Option<Adopt> {
+        let verdict = match (f.verify.take(), input) {
+            (None, Input::Start | Input::Meta(Ok(()))) => {
+                if self.metadata(id).is_none() {
+                    return Some(f);
+                }
+                let raw = f.session.id_token().map(|t| t.raw.clone())?;
+                match self.verify_start(&raw) {
+                    Ok(v) => return self.advance_adopt(id, f, v, Input::Start),
+                    Err(e) => Err(e),
+                }
+            }
+            (None, Input::Meta(Err(e))) => Err(e),
+            (Some(v), input) => return self.advance_adopt(id, f, v, input),
+            (None, _) => return Some(f),
+        };
+        self.adopted(f, verdict);
+        None
+    }
+
+    fn advance_adopt(&mut self, id: u32, mut f: Adopt, mut v: Verify, input: Input) -> Option<Adopt> {
+        let Some(result) = self.verify_advance(id, &mut v, input) else {
+            f.verify = Some(v);
+            return Some(f);
+        };
+        let expect = Expectations {
+            issuer: &self.config.issuer,
+            client_id: &self.config.client_id,
+            leeway: self.config.leeway,
+            now: self.now(),
+            ..Expectations::default()
+        };
+        let verdict = result.and_then(|_| id_token::validate(&v.jwt.claims, &expect));
+        self.adopted(f, verdict);
+        None
+    }
+
+    /// Takes a verified session, unless a logout or a newer session came first. A session
+    /// that fails is dropped, and whoever waited for it stops waiting.
+    fn adopted(&mut self, f: Adopt, verdict: crate::core::error::Result<()>) {
+        if verdict.is_ok() && f.epoch == self.epoch && f.session.generation() > self.session.generation() {
+            return self.adopt(f.session);
+        }
+        for id in self.flow_ids() {
+            if matches!(self.flow_mut(id), Some(Flow::Wait(_))) {
+                self.run(id, Input::CaughtUp);
+            }
         }
     }
 
@@ -136,22 +198,12 @@ impl Engine {
                 if theirs.generation() <= self.session.generation() || !self.plausible(theirs.generation()) || !self.belongs_here(&theirs) {
                     return;
                 }
-                let was_authenticated = self.session.is_authenticated();
-                let generation = theirs.generation();
-                self.session = theirs;
-                self.hold(generation);
-                self.event(if was_authenticated { "refresh" } else { "login" }, true);
-                // Whoever waited for these tokens (a join, a refresh about to run) has them.
-                for id in self.flow_ids() {
-                    let target = match self.flow_mut(id) {
-                        Some(Flow::Wait(w)) => Some(w.target),
-                        Some(Flow::Refresh(r)) => r.catching_up(),
-                        _ => None,
-                    };
-                    if target.is_some_and(|t| generation >= t) {
-                        self.run(id, Input::CaughtUp);
-                    }
+                // A refresh that kept the ID token this tab verified needs no second check.
+                let known = |s: &Session| s.id_token().map(|t| t.raw.secret().to_owned());
+                if known(&theirs) == known(&self.session) {
+                    return self.adopt(theirs);
                 }
+                self.add_flow(Flow::Adopt(Adopt { session: theirs, verify: None, epoch: self.epoch }));
             }
             Some(Message::Sync { generation }) if self.session.generation() > generation && self.session.is_authenticated() => {
                 let text = messages::session_message(&self.session);
@@ -163,8 +215,27 @@ impl Engine {
         }
     }
 
-    /// A session from another tab is taken only with an ID token of this issuer and client.
-    fn belongs_here(&self, session: &crate::core::cache::Session) -> bool {
+    fn adopt(&mut self, theirs: Session) {
+        let was_authenticated = self.session.is_authenticated();
+        let generation = theirs.generation();
+        self.session = theirs;
+        self.hold(generation);
+        self.event(if was_authenticated { "refresh" } else { "login" }, true);
+        // Whoever waited for these tokens (a join, a refresh about to run) has them.
+        for id in self.flow_ids() {
+            let target = match self.flow_mut(id) {
+                Some(Flow::Wait(w)) => Some(w.target),
+                Some(Flow::Refresh(r)) => r.catching_up(),
+                _ => None,
+            };
+            if target.is_some_and(|t| generation >= t) {
+                self.run(id, Input::CaughtUp);
+            }
+        }
+    }
+
+    /// A session from another tab is considered only with an ID token of this issuer and client.
+    fn belongs_here(&self, session: &Session) -> bool {
         let Some(t) = session.id_token() else {
             return false;
         };

@@ -307,6 +307,9 @@ fn the_tab_that_finds_newer_tokens_takes_them_instead_of_refreshing() {
     theirs.set_generation(newer);
     let msg = crate::core::tabs::session_message(&theirs);
     w.send(&format!(r#"{{"tab":{}}}"#, json_string(&msg)));
+    // Its new ID token is verified like a login's before it is taken.
+    assert!(w.outcome(call).is_none());
+    w.serve_provider(true);
     assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at-other"));
     assert!(w.token_fetches().is_empty());
     assert!(w.find("unlock").is_some());
@@ -576,4 +579,66 @@ fn a_jwk_set_older_than_five_minutes_is_fetched_again_and_a_withdrawn_key_fails(
     w.reply(World::req(&refetch), 200, r#"{"keys":[{"kty":"RSA","kid":"k2","n":"AQAB","e":"AQAB"}]}"#);
     assert!(w.find("verify").is_none(), "no check with a withdrawn key");
     assert!(!w.e.session.is_authenticated());
+}
+
+impl World {
+    /// Another tab's session, at `generation`, with an ID token of `claims`.
+    fn tab_session(&self, claims: &str, at: &str, generation: i64) -> String {
+        let mut theirs = crate::core::cache::Session::default();
+        let raw = id_token(claims);
+        let jwt = crate::core::id_token::decode(&raw).unwrap();
+        let response = crate::core::token::process_response(200, &self.token_response(at, Some("rt-t"), 60)).unwrap();
+        theirs.store(Some("https://api/"), "openid", response, Some((crate::core::secret::IdToken::new(raw), jwt)), self.secs());
+        theirs.set_generation(generation);
+        format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::session_message(&theirs)))
+    }
+}
+
+#[test]
+fn a_session_from_another_tab_is_verified_before_it_is_shown() {
+    let mut w = World::new("");
+    let generation = w.now as i64;
+    let (now, exp) = (w.secs(), w.secs() + 600);
+    // A forged signature, an expired token, another issuer: none is taken.
+    let forged = w.tab_session(&format!(r#"{{"iss":"{ISSUER}","sub":"mallory","aud":"spa","exp":{exp},"iat":{now}}}"#), "at-m", generation);
+    w.send(&forged);
+    w.serve_provider(false);
+    assert!(!w.e.session.is_authenticated(), "a bad signature");
+    let expired =
+        w.tab_session(&format!(r#"{{"iss":"{ISSUER}","sub":"mallory","aud":"spa","exp":{},"iat":{now}}}"#, now - 3600), "at-m", generation);
+    w.send(&expired);
+    w.serve_provider(true);
+    assert!(!w.e.session.is_authenticated(), "an expired ID token");
+    assert!(w.e.claims(false).is_none());
+    // A good one is taken once verified, and the app hears of it.
+    let good = w.tab_session(&format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{exp},"iat":{now}}}"#), "at-good", generation);
+    w.send(&good);
+    assert!(!w.e.session.is_authenticated(), "not before the signature is checked");
+    w.serve_provider(true);
+    assert!(w.e.session.is_authenticated());
+    assert!(w.find("event").is_some());
+    assert_eq!(w.e.session.find(Some("https://api/"), "openid").unwrap().access_token.secret(), "at-good");
+}
+
+#[test]
+fn a_joining_tab_waits_for_the_verdict_on_the_session_it_was_sent() {
+    let mut w = World::new("");
+    let channel = crate::core::tabs::channel_name(ISSUER, "spa");
+    let generation = w.now as i64 - 1000;
+    let joining = format!(
+        r#"{{"call":50,"op":"init","href":"https://app.example/","origin":"https://app.example","locks":true,"channel":true,"held":["{channel}:gen:{generation}"]}}"#
+    );
+    w.send(&joining);
+    let timer = w.req_of("timer");
+    let (now, exp) = (w.secs(), w.secs() + 600);
+    let good = w.tab_session(&format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{exp},"iat":{now}}}"#), "at-good", generation);
+    w.send(&good);
+    let discovery = w.req_of("fetch");
+    // The join's 200 ms pass while the keys are fetched: it keeps waiting.
+    w.send(&format!(r#"{{"req":{timer}}}"#));
+    assert!(w.outcome(50).is_none());
+    w.reply(discovery, 200, &discovery_body());
+    w.serve_provider(true);
+    assert!(w.outcome(50).unwrap().is_ok());
+    assert!(w.e.session.is_authenticated(), "joined with the verified session");
 }

@@ -172,3 +172,23 @@ test('no token is written to any storage by the sharing tabs', async () => {
   }
   await context.close();
 });
+
+test('a session posted by a same-origin script with an unsigned, expired ID token is never shown', async () => {
+  const context = await world.browser.newContext();
+  const page = await context.newPage();
+  await openApp(page, world.app.origin);
+  const forger = await context.newPage();
+  await forger.goto(`${world.app.origin}/config.js`);
+  const { issuer, clientId } = await page.evaluate(async () => (await import('/config.js')).default);
+  await forger.evaluate(({ issuer, clientId }) => {
+    const b64 = (o) => btoa(JSON.stringify(o)).replace(/=/g, '').replace(/\+/g, '-').replace(/\//g, '_');
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = `${b64({ alg: 'none' })}.${b64({ iss: issuer, aud: clientId, sub: 'mallory', exp: now - 3600, iat: now - 7200 })}.`;
+    const message = { type: 'session', generation: Date.now(), refresh_token: 'rt-forged', id_token: idToken, entries: [] };
+    new BroadcastChannel(`spa-auth:${issuer}:${clientId}`).postMessage(JSON.stringify(message));
+  }, { issuer, clientId });
+  await sleep(500);
+  assert.equal(await page.evaluate(() => auth.getUser()), undefined, 'mallory is not shown');
+  assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
+  await context.close();
+});
