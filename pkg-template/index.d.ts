@@ -77,6 +77,13 @@ export interface AuthClientOptions {
    * held (after a reload, say). Default `false`, as in auth0-spa-js.
    */
   useRefreshTokensFallback?: boolean;
+  /**
+   * The origins `fetchWithAuth` may send the access token to, such as
+   * `['https://api.example.com']`. Default: the page's own origin only. Each must be
+   * `https` (or `http` on localhost, 127.0.0.1, [::1]) with no path. Any other URL is
+   * refused with `origin_not_allowed` and nothing is sent.
+   */
+  allowedOrigins?: string[];
 }
 
 export interface PopupLoginOptions {
@@ -233,6 +240,8 @@ export declare class AuthClient {
    * `fetch` with `Authorization: Bearer`. On a 401 with
    * `WWW-Authenticate: Bearer error="invalid_token"`, refreshes once and retries.
    * A cross-origin API must list `WWW-Authenticate` in `Access-Control-Expose-Headers`.
+   * Only to `allowedOrigins` (`origin_not_allowed` otherwise, nothing sent); a redirect
+   * answer is not followed with the token (`redirect_not_followed`).
    */
   fetchWithAuth(input: RequestInfo | URL, init?: RequestInit, options?: GetTokenSilentlyOptions): Promise<Response>;
   /** Clears the session in memory, then navigates to the provider's logout. */

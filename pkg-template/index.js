@@ -210,7 +210,9 @@ export class AuthClient {
     try {
       const copy = this.#calls.get(f.call).request.clone();
       copy.headers.set('Authorization', `Bearer ${f.token}`);
-      const res = await fetch(copy);
+      // A redirect is not followed with the token: it comes back as an opaque redirect.
+      const res = await fetch(copy, { redirect: 'manual' });
+      if (res.type === 'opaqueredirect') return back({ error: 'redirect' });
       this.#reqs.set(f.req, res);
       back({ status: res.status, www: res.headers.get('www-authenticate') ?? undefined });
     } catch {
@@ -330,7 +332,7 @@ export class AuthClient {
     try { request = new Request(input, init); } catch {
       return Promise.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'fetchWithAuth: input and init do not make a valid Request' }));
     }
-    return this.#call('fetch', { authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, { request });
+    return this.#call('fetch', { url: request.url, authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, { request });
   }
 
   /** Forgets the session here and in every tab, then opens the provider's logout unless `openUrl` is `false`. */

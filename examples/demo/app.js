@@ -19,6 +19,8 @@ const auth = await createAuthClient({
   domain: config.domain,
   clientId: config.clientId,
   authorizationParams: { redirect_uri: `${location.origin}/`, audience: config.audience, scope: `openid profile email ${config.scopes}` },
+  // fetchWithAuth sends the token only to these origins (by default, the page's own).
+  allowedOrigins: [new URL(config.api).origin],
 });
 window.auth = auth;
 

@@ -89,6 +89,9 @@ pub struct Options {
     pub authorize_timeout_in_seconds: Option<u32>,
     /// Fall back to a silent iframe login when no refresh token is held (`useRefreshTokensFallback`).
     pub use_refresh_tokens_fallback: Option<bool>,
+    /// The origins `fetchWithAuth` may send the access token to (`allowedOrigins`;
+    /// default: the page's own).
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// Validated client configuration.
@@ -118,6 +121,8 @@ pub struct Config {
     pub authorize_timeout_secs: u32,
     /// Whether a missing refresh token falls back to a silent iframe login.
     pub use_refresh_tokens_fallback: bool,
+    /// `allowedOrigins`, normalised ([`origin_of`]); `None`: the page's own origin only.
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// Default scope, as in auth0-spa-js.
@@ -164,7 +169,23 @@ impl Config {
                 return Err(bad(&format!("idTokenSigningAlgs: {a} is not one of RS256, PS256, ES256, ES384, EdDSA")));
             }
         }
+        let allowed_origins = match options.allowed_origins {
+            None => None,
+            Some(list) => Some(
+                list.iter()
+                    .map(|o| {
+                        check_url(o, "each of allowedOrigins")?;
+                        let rest = o.split_once("://").map_or("", |(_, r)| r);
+                        let bare = rest.find(['/', '?']).is_none_or(|i| &rest[i..] == "/");
+                        origin_of(o)
+                            .filter(|_| bare)
+                            .ok_or_else(|| bad(&format!("allowedOrigins: {o} is not an origin (scheme://host[:port], no path)")))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
         Ok(Config {
+            allowed_origins,
             issuer,
             base_url,
             client_id: options.client_id,
@@ -199,17 +220,93 @@ impl Config {
     }
 }
 
-/// The origin (`scheme://host[:port]`) of an absolute URL, as `MessageEvent.origin` spells it.
+/// The origin (`scheme://host[:port]`) of an absolute URL, normalised as browsers
+/// serialise origins (WHATWG URL): scheme and host in lowercase, no default port, no
+/// trailing dot on the host, and each non-ASCII label as its Punycode A-label
+/// (RFC 3492, RFC 5891 §4.4), so `https://bücher.example.:443/x` and
+/// `https://xn--bcher-kva.example` are the same origin. Compare origins only in this form.
+/// Case is folded in ASCII only (no Unicode tables in the wasm): write a non-ASCII label
+/// in lowercase, as providers publish their URLs.
 pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
     let authority = rest.split(['/', '?', '#']).next()?;
-    let default_port = match scheme {
-        "https" => ":443",
-        "http" => ":80",
-        _ => "",
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i + 1..]),
+        _ => (authority, ""),
     };
-    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
-    Some(format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase()))
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let mut out = scheme.clone() + "://";
+    for (i, label) in host.split('.').enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let label = label.to_ascii_lowercase();
+        if label.is_ascii() {
+            out.push_str(&label);
+        } else {
+            out.push_str("xn--");
+            punycode(&label, &mut out)?;
+        }
+    }
+    if !matches!((scheme.as_str(), port), (_, "") | ("https", "443") | ("http", "80")) {
+        out.push(':');
+        out.push_str(port);
+    }
+    Some(out)
+}
+
+/// Appends the Punycode encoding of `label` (RFC 3492 §6.3); `None` on overflow.
+fn punycode(label: &str, out: &mut String) -> Option<()> {
+    const BASE: u32 = 36;
+    let digit = |d: u32| char::from(if d < 26 { b'a' + d as u8 } else { b'0' + (d - 26) as u8 });
+    let adapt = |delta: u32, points: u32, first: bool| {
+        let mut delta = if first { delta / 700 } else { delta / 2 };
+        delta += delta / points;
+        let mut k = 0;
+        while delta > (BASE - 1) * 26 / 2 {
+            delta /= BASE - 1;
+            k += BASE;
+        }
+        k + BASE * delta / (delta + 38)
+    };
+    let input: Vec<u32> = label.chars().map(u32::from).collect();
+    let basic = input.iter().filter(|&&c| c < 128).count() as u32;
+    out.extend(label.chars().filter(char::is_ascii));
+    if basic > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut h) = (128u32, 0u32, 72u32, basic);
+    while (h as usize) < input.len() {
+        let m = *input.iter().filter(|&&c| c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(h + 1)?)?;
+        n = m;
+        for &c in &input {
+            if c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if c == n {
+                let mut q = delta;
+                let mut k = BASE;
+                loop {
+                    let t = if k <= bias { 1 } else { (k - bias).min(26) };
+                    if q < t {
+                        break;
+                    }
+                    out.push(digit(t + (q - t) % (BASE - t)));
+                    q = (q - t) / (BASE - t);
+                    k += BASE;
+                }
+                out.push(digit(q));
+                bias = adapt(delta, h + 1, h == basic);
+                delta = 0;
+                h += 1;
+            }
+        }
+        delta = delta.checked_add(1)?;
+        n += 1;
+    }
+    Some(())
 }
 
 /// The host of an absolute URL, or `None` if it is not one.
@@ -227,7 +324,8 @@ pub fn host_of(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
-fn is_loopback(host: &str) -> bool {
+/// `localhost`, `127.0.0.1` or `[::1]` (RFC 8252 §8.3).
+pub fn is_loopback(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
@@ -244,7 +342,7 @@ pub fn check_url(url: &str, what: &str) -> Result<()> {
     if url.starts_with("https://") || (url.starts_with("http://") && is_loopback(host)) {
         Ok(())
     } else {
-        bad("https, or http on localhost and 127.0.0.1")
+        bad("https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
     }
 }
 
@@ -333,6 +431,26 @@ mod tests {
         assert_eq!(origin_of("http://127.0.0.1:4000/auth").as_deref(), Some("http://127.0.0.1:4000"));
         assert_eq!(origin_of("https://a.com:443/x").as_deref(), Some("https://a.com"));
         assert_eq!(origin_of("nope"), None);
+    }
+
+    #[test]
+    fn origins_compare_in_the_form_browsers_serialise() {
+        let table = [
+            ("HTTPS://IdP.Example:443/authorize", "https://idp.example"),
+            ("https://idp.example./authorize", "https://idp.example"),
+            ("http://localhost:80/", "http://localhost"),
+            ("https://idp.example:8443", "https://idp.example:8443"),
+            ("http://[::1]:4000/x", "http://[::1]:4000"),
+            ("https://[::1]/x", "https://[::1]"),
+            // RFC 3492 §7.1 and common IDNs.
+            ("https://bücher.example/", "https://xn--bcher-kva.example"),
+            ("https://MüNCHEN.de/", "https://xn--mnchen-3ya.de"),
+            ("https://例え.テスト/", "https://xn--r8jz45g.xn--zckzah"),
+            ("https://ünï.example/", "https://xn--n-nga1b.example"),
+        ];
+        for (url, want) in table {
+            assert_eq!(origin_of(url).as_deref(), Some(want), "{url}");
+        }
     }
 
     #[test]

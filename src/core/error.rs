@@ -90,13 +90,18 @@ pub mod code {
     /// The session is gone: the refresh token was rejected (`invalid_grant`).
     pub const LOGIN_REQUIRED: &str = "login_required";
     /// `revokeRefreshToken` was called and the provider has no revocation endpoint.
-    pub const REVOCATION_UNSUPPORTED: &str = "revocation_not_supported";
+    pub const REVOCATION_NOT_SUPPORTED: &str = "revocation_not_supported";
     /// The popup could not be opened (a popup blocker).
     pub const POPUP_OPEN: &str = "popup_open";
     /// The user closed the popup before the login finished.
     pub const CANCELLED: &str = "cancelled";
     /// A browser API the SDK needs is missing or failed (storage, crypto, history).
     pub const BROWSER_ERROR: &str = "browser_error";
+    /// `fetchWithAuth` to an origin outside `allowedOrigins`, or to `http:` off loopback:
+    /// nothing was sent.
+    pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
+    /// The API answered `fetchWithAuth` with a redirect, which is not followed with the token.
+    pub const REDIRECT_NOT_FOLLOWED: &str = "redirect_not_followed";
 }
 
 /// An SDK error: a stable code, a description safe to show, and its JS class.
@@ -113,7 +118,9 @@ impl Error {
         Error { kind, code: Cow::Borrowed(code), description: description.into() }
     }
 
-    /// A `GenericError` with one of the stable [`code`]s.
+    /// An error with one of the stable [`code`]s, of the class the code implies:
+    /// `TimeoutError` for [`code::TIMEOUT`], `MissingRefreshTokenError` for
+    /// [`code::MISSING_REFRESH_TOKEN`], else `GenericError`.
     pub fn new(code: &'static str, description: impl Into<String>) -> Self {
         let kind = match code {
             code::TIMEOUT => Kind::Timeout,

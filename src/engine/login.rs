@@ -442,7 +442,8 @@ impl Engine {
         }
         let state = &f.tx.as_ref()?.state;
         let kind = m.data.get("type").and_then(Value::as_str)?;
-        if !m.via_channel && m.origin == f.provider_origin && kind == "authorization_response" {
+        let origin = config::origin_of(&m.origin).unwrap_or_default();
+        if !m.via_channel && origin == f.provider_origin && kind == "authorization_response" {
             let Value::Object(members) = m.data.get("response")? else {
                 return None;
             };
@@ -450,7 +451,7 @@ impl Engine {
             let ours = pairs.iter().find(|(k, _)| k == "state").is_some_and(|(_, v)| v == state);
             return ours.then(|| callback::from_pairs(&pairs));
         }
-        if (m.via_channel || m.origin == self.own_origin) && kind == "spa-auth:handoff" {
+        if (m.via_channel || origin == self.own_origin) && kind == "spa-auth:handoff" {
             let url = m.data.get("url").and_then(Value::as_str)?;
             return (callback::states(url).first() == Some(state)).then(|| callback::parse(url));
         }

@@ -642,3 +642,49 @@ fn a_joining_tab_waits_for_the_verdict_on_the_session_it_was_sent() {
     assert!(w.outcome(50).unwrap().is_ok());
     assert!(w.e.session.is_authenticated(), "joined with the verified session");
 }
+
+#[test]
+fn a_provider_written_with_an_idn_still_gets_its_web_message() {
+    let mut w = crossless();
+    let call = w.call("checkSession", "");
+    let discovery = w.req_of("fetch");
+    w.reply(discovery, 200, &discovery_body().replace("https://op.example/auth", "https://öp.example./auth"));
+    let (state, frame) = (w.state_sent(), w.req_of("frame"));
+    // The browser reports the frame's origin in its ASCII form.
+    w.send(&format!(
+        r#"{{"req":{frame},"origin":"https://xn--p-0ga.example.","source":true,"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
+    ));
+    assert!(w.outcome(call).unwrap().is_ok(), "taken as the provider's answer");
+}
+
+#[test]
+fn fetch_with_auth_sends_the_token_only_to_allowed_origins() {
+    let mut w = crossless();
+    w.sign_in(600);
+    let fetch = |w: &mut World, url: &str| {
+        let call = w.call("fetch", &format!(r#""url":"{url}""#));
+        (w.find("authfetch").is_some(), w.outcome(call).and_then(|o| o.err()))
+    };
+    assert_eq!(fetch(&mut w, "https://app.example/api/me"), (true, None), "the page's own origin by default");
+    assert_eq!(fetch(&mut w, "https://APP.example:443/api"), (true, None));
+    for refused in ["https://evil.example/steal", "http://app.example/api", "https://app.example.evil.example/", "javascript:alert(1)", ""]
+    {
+        assert_eq!(fetch(&mut w, refused), (false, Some("origin_not_allowed".to_owned())), "{refused}");
+    }
+    assert!(w.token_fetches().is_empty());
+    let mut api = World::new(r#","crossTab":false,"allowedOrigins":["https://api.example","http://127.0.0.1:3000/"]"#);
+    api.sign_in(600);
+    assert_eq!(fetch(&mut api, "https://api.example/v1"), (true, None));
+    assert_eq!(fetch(&mut api, "http://127.0.0.1:3000/x"), (true, None));
+    assert_eq!(fetch(&mut api, "https://app.example/api").1.as_deref(), Some("origin_not_allowed"), "the list replaces the default");
+    // A redirect answer is not followed with the token.
+    let call = api.call("fetch", r#""url":"https://api.example/v1""#);
+    let req = api.req_of("authfetch");
+    api.send(&format!(r#"{{"req":{req},"error":"redirect"}}"#));
+    assert_eq!(api.outcome(call).unwrap().unwrap_err(), "redirect_not_followed");
+    for bad in [r#"["http://api.example"]"#, r#"["https://api.example/v1"]"#, r#""https://api.example""#, r#"[5]"#] {
+        let options = format!(r#"{{"domain":"{ISSUER}","clientId":"spa","allowedOrigins":{bad}}}"#);
+        let e = wire::options(&options).and_then(|o| Engine::new(o, Box::new(MemoryStore::default()))).err().unwrap();
+        assert_eq!(e.code(), "invalid_options", "{bad}");
+    }
+}

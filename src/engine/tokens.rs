@@ -13,7 +13,7 @@
 use super::login::{Purpose, Verify};
 use super::{fx, tabs, Engine, Expect, Flow, Input};
 use crate::core::authorize::Mode;
-use crate::core::config::AuthorizeParams;
+use crate::core::config::{self, AuthorizeParams};
 use crate::core::error::{code, Error, Result};
 use crate::core::hash;
 use crate::core::id_token::{self, Expectations};
@@ -482,7 +482,7 @@ impl Engine {
                     return Some(f);
                 };
                 match metadata.revocation_endpoint.as_deref() {
-                    None => Err(Error::new(code::REVOCATION_UNSUPPORTED, "the provider has no revocation_endpoint")),
+                    None => Err(Error::new(code::REVOCATION_NOT_SUPPORTED, "the provider has no revocation_endpoint")),
                     Some(endpoint) => {
                         let body = token::revocation_body(&self.config.client_id, &rt);
                         let req = self.request(id, Expect::Http);
@@ -564,8 +564,29 @@ impl Engine {
 
     pub(crate) fn call_auth_fetch(&mut self, call: u32, ev: &Value) -> Result<()> {
         let request = token_request(ev)?;
+        self.may_send_token(ev.get("url").and_then(Value::as_str).unwrap_or_default())?;
         self.add_flow(Flow::AuthFetch(AuthFetch { call, request, retried: false, sent: 0 }));
         Ok(())
+    }
+
+    /// A bearer token is sent only to an origin the app allowed (`allowedOrigins`, else the
+    /// page's own), and only over TLS or to loopback (RFC 6750 §5.3), so a URL built from
+    /// untrusted input cannot carry the token away. Checked before a token is even fetched.
+    fn may_send_token(&self, url: &str) -> Result<()> {
+        let origin = config::origin_of(url).unwrap_or_default();
+        let secure =
+            origin.starts_with("https://") || (origin.starts_with("http://") && config::host_of(&origin).is_some_and(config::is_loopback));
+        let allowed = match &self.config.allowed_origins {
+            Some(list) => list.contains(&origin),
+            None => origin == self.own_origin,
+        };
+        if secure && allowed {
+            return Ok(());
+        }
+        Err(Error::new(
+            code::ORIGIN_NOT_ALLOWED,
+            format!("fetchWithAuth sends the token only to allowedOrigins over https (or http on loopback), not to {origin}"),
+        ))
     }
 
     /// `fetch` with `Authorization: Bearer` (RFC 6750 §2.1); on a 401 whose

@@ -108,6 +108,7 @@ fn transport_error(kind: &str, timeout_secs: u32) -> Error {
         "timeout" => Error::new(code::TIMEOUT, format!("the request did not complete within {timeout_secs} s")),
         "too_big" => Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB"),
         "offline" => Error::new(code::NETWORK_ERROR, "the browser is offline"),
+        "redirect" => Error::new(code::REDIRECT_NOT_FOLLOWED, "the API answered with a redirect, which is not followed with the token"),
         _ => Error::new(code::NETWORK_ERROR, "the request failed before an answer arrived (network, DNS or CORS)"),
     }
 }
@@ -207,6 +208,10 @@ pub fn options(text: &str) -> Result<Options> {
         cross_tab: opt_bool(&js, "crossTab")?,
         authorize_timeout_in_seconds: opt_seconds(&js, "authorizeTimeoutInSeconds")?,
         use_refresh_tokens_fallback: opt_bool(&js, "useRefreshTokensFallback")?,
+        allowed_origins: match js.get("allowedOrigins") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_strings().ok_or_else(|| bad("allowedOrigins must be an array of origins"))?),
+        },
     })
 }
 

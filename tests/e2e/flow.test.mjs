@@ -151,6 +151,22 @@ test('fetchWithAuth refreshes once on a 401 invalid_token challenge and retries'
   await page.context().close();
 });
 
+test('fetchWithAuth sends the token only to allowed origins, and follows no redirect with it', async () => {
+  const page = await newPage();
+  await login(page, world.app.origin, { user: 'dave' });
+  const since = world.provider.log.length;
+  const outcome = await page.evaluate(async (other) => ({
+    elsewhere: await auth.fetchWithAuth(`${other}/me`).then(() => null, errorOf),
+    plain: await auth.fetchWithAuth(location.href.replace('http://127.0.0.1', 'http://localhost.example')).then(() => null, errorOf),
+    bounced: await auth.fetchWithAuth('/api/bounce').then(() => null, errorOf),
+  }), world.provider.issuer);
+  assert.equal(outcome.elsewhere.error, 'origin_not_allowed');
+  assert.equal(outcome.plain.error, 'origin_not_allowed');
+  assert.equal(outcome.bounced.error, 'redirect_not_followed');
+  assert.equal(world.provider.log.slice(since).filter((e) => e.path === '/me').length, 0, 'nothing reached the other origin');
+  await page.context().close();
+});
+
 test('5. a wrong state throws and makes no token request', async () => {
   const page = await newPage();
   const since = world.provider.log.length;

@@ -62,6 +62,8 @@ export async function startWorld({
       isRevoked: (token) => denied.has(token),
     }),
     // Test control: the API starts refusing one token, as a resource server does for a revoked one.
+    // An API endpoint that redirects to another origin (the provider's).
+    '/api/bounce': (_req, res) => { res.writeHead(302, { Location: `${provider.issuer}/me` }); res.end(); },
     '/api/deny': async (req, res) => {
       let body = '';
       for await (const chunk of req) body += chunk;
