@@ -28,6 +28,7 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
   const log = [];
+  let rotate = true; // settable: a provider that does not rotate refresh tokens
   let tokenTTL = accessTokenTTL; // settable, for benchmarks that need tokens to expire soon
 
   const provider = new Provider(issuer, {
@@ -57,7 +58,7 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
     ...(routes ? { routes } : {}),
     // Like Auth0: a client allowed to refresh gets a refresh token without prompt=consent.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
+    rotateRefreshToken: () => rotate,
     extraParams: ['audience'],
     conformIdTokenClaims: false,
     claims: {
@@ -107,13 +108,44 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
       }
     }
     await next();
-    const entry = { method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, at: Date.now() };
+    const entry = { method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, fault: ctx.state.fault, at: Date.now() };
     // What the token endpoint issued, so tests can look for these tokens where they must not be.
     if (ctx.path === '/token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
       const { access_token: access, refresh_token: refresh, id_token: id } = ctx.body;
       entry.issued = { access, refresh, id };
     }
     log.push(entry);
+  });
+
+  // Faults a real provider will not produce on demand, for tests: each armed fault
+  // answers (or alters) the next request to its path, once. Logged as `fault`.
+  const faults = [];
+  provider.use(async (ctx, next) => {
+    const i = faults.findIndex((f) => f.path === ctx.path);
+    if (i < 0) return next();
+    const [f] = faults.splice(i, 1);
+    ctx.state.fault = f.kind;
+    if (f.kind === 'reset') {
+      // The answer starts, then the connection drops mid-body (a reset before any byte
+      // on a reused connection is retried by the browser itself).
+      ctx.respond = false;
+      const socket = ctx.req.socket;
+      socket.write('HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{"access_token":"');
+      setTimeout(() => socket.resetAndDestroy?.() ?? socket.destroy(), 50);
+      return undefined;
+    }
+    if (f.kind === 'status') {
+      ctx.set('Access-Control-Allow-Origin', '*');
+      ctx.set('Access-Control-Expose-Headers', 'Retry-After');
+      for (const [k, v] of Object.entries(f.headers ?? {})) ctx.set(k, v);
+      ctx.status = f.status;
+      ctx.body = f.body ?? '';
+      return undefined;
+    }
+    if (f.kind === 'delay') await new Promise((r) => setTimeout(r, f.ms));
+    await next();
+    if (f.kind === 'strip' && ctx.body && typeof ctx.body === 'object') for (const m of f.members) delete ctx.body[m];
+    return undefined;
   });
 
   const callback = provider.callback();
@@ -132,6 +164,15 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
       return () => { gate = null; release(); };
     },
     setAccessTokenTTL(seconds) { tokenTTL = seconds; },
+    /** Whether refresh grants rotate the refresh token (default true). */
+    setRotation(on) { rotate = on; },
+    /**
+     * Arms one fault for the next request to `path`: `{ kind: 'status', status, headers, body }`
+     * answers instead of the provider, `{ kind: 'reset' }` drops the connection,
+     * `{ kind: 'delay', ms }` answers late, `{ kind: 'strip', members }` removes members
+     * from the provider's JSON answer.
+     */
+    injectFault(path, fault) { faults.push({ path, ...fault }); },
     /** Requests to `path` (and `grant_type`) since `since` entries. */
     count(path, grantType, since = 0) {
       return log.slice(since).filter((e) => e.path === path && (!grantType || e.grant_type === grantType)).length;

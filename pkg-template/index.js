@@ -177,7 +177,8 @@ export class AuthClient {
         headers: f.body ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
         signal: AbortSignal.timeout(f.timeout),
       });
-      ev = { status: res.status, body: await readText(res, f.max), www: res.headers.get('www-authenticate') ?? undefined };
+      const h = (name) => res.headers.get(name) ?? undefined;
+      ev = { status: res.status, body: await readText(res, f.max), www: h('www-authenticate'), retry: h('retry-after') };
     } catch (x) {
       ev = { error: x === TOO_BIG ? 'too_big' : x?.name === 'TimeoutError' ? 'timeout' : navigator.onLine === false ? 'offline' : 'network' };
     }

@@ -100,6 +100,8 @@ pub mod code {
     /// `fetchWithAuth` to an origin outside `allowedOrigins`, or to `http:` off loopback:
     /// nothing was sent.
     pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
+    /// The token endpoint answered 429: no refresh is sent until its `Retry-After` has passed.
+    pub const TOO_MANY_REQUESTS: &str = "too_many_requests";
     /// The API answered `fetchWithAuth` with a redirect, which is not followed with the token.
     pub const REDIRECT_NOT_FOLLOWED: &str = "redirect_not_followed";
 }

@@ -127,6 +127,18 @@ fn process_error(status: u16, doc: Option<&Value>) -> Error {
     }
 }
 
+/// The longest wait a `429` may impose, seconds.
+pub const MAX_RETRY_AFTER_SECS: i64 = 300;
+/// The wait after a `429` that gave no readable `Retry-After`, seconds.
+pub const DEFAULT_RETRY_AFTER_SECS: i64 = 5;
+
+/// How long to wait after `429 Too Many Requests` (RFC 6585 §4): `Retry-After` in
+/// delta-seconds (RFC 9110 §10.2.3), between 1 s and [`MAX_RETRY_AFTER_SECS`];
+/// [`DEFAULT_RETRY_AFTER_SECS`] when it is absent, not exposed by CORS, or an HTTP-date.
+pub fn retry_after_secs(header: Option<&str>) -> i64 {
+    header.and_then(|h| h.trim().parse::<i64>().ok()).map_or(DEFAULT_RETRY_AFTER_SECS, |s| s.clamp(1, MAX_RETRY_AFTER_SECS))
+}
+
 /// Processes a revocation answer (RFC 7009 §2.2): 200 is success, whatever the body.
 pub fn process_revocation(status: u16, body: &str) -> Result<()> {
     if status == 200 {

@@ -542,7 +542,7 @@ fn nothing_that_holds_a_token_prints_it_under_debug() {
     let id = response.id_token.take().unwrap();
     let decoded = jwt::decode(id.secret()).unwrap();
     let value = json::parse(&body).unwrap();
-    let reply = wire::Reply { status: 200, body: body.clone(), www: None };
+    let reply = wire::Reply { status: 200, body: body.clone(), www: None, retry_after: None };
     let message = wire::FrameMessage { origin: String::new(), via_channel: true, from_frame: false, data: value.clone() };
     let mut session = crate::core::cache::Session::default();
     session.store(None, "openid", response, Some((id, jwt::decode(&raw).unwrap())), 0);
@@ -686,5 +686,28 @@ fn fetch_with_auth_sends_the_token_only_to_allowed_origins() {
         let options = format!(r#"{{"domain":"{ISSUER}","clientId":"spa","allowedOrigins":{bad}}}"#);
         let e = wire::options(&options).and_then(|o| Engine::new(o, Box::new(MemoryStore::default()))).err().unwrap();
         assert_eq!(e.code(), "invalid_options", "{bad}");
+    }
+}
+
+#[test]
+fn a_429_is_honoured_no_refresh_is_sent_before_retry_after_and_the_session_stays() {
+    let mut w = crossless();
+    w.sign_in(60);
+    w.wait(61);
+    let call = w.call("getToken", "");
+    let fetch = w.token_fetches().pop().unwrap();
+    w.send(&format!(r#"{{"req":{},"status":429,"body":"","retry":"2"}}"#, World::req(&fetch)));
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "too_many_requests");
+    assert!(w.e.session.refresh_token().is_some(), "the session stays");
+    let again = w.call("getToken", "");
+    assert!(w.token_fetches().is_empty(), "not hammered");
+    assert_eq!(w.outcome(again).unwrap().unwrap_err(), "too_many_requests");
+    w.wait(2);
+    let later = w.call("getToken", "");
+    let fetch = w.token_fetches().pop().expect("after Retry-After, a refresh");
+    w.reply(World::req(&fetch), 200, &w.token_response("at2", Some("rt2"), 60));
+    assert_eq!(w.outcome(later).unwrap().unwrap().as_str(), Some("at2"));
+    for (header, secs) in [(None, 5), (Some("0"), 1), (Some("86400"), 300), (Some("Wed, 21 Oct 2015 07:28:00 GMT"), 5), (Some(" 7 "), 7)] {
+        assert_eq!(crate::core::token::retry_after_secs(header), secs, "{header:?}");
     }
 }

@@ -87,6 +87,8 @@ pub(crate) enum Waiter {
 pub(crate) struct RefreshLock {
     holder: Option<u32>,
     queue: Vec<u32>,
+    /// No refresh is sent before this time (ms), after a 429.
+    not_before_ms: f64,
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -382,6 +384,12 @@ impl Engine {
             );
             return self.finish_refresh(id, f, Err(e));
         };
+        // The provider asked to wait (429 with Retry-After): no refresh until then.
+        if self.now_ms() < self.refresh.not_before_ms {
+            let secs = ((self.refresh.not_before_ms - self.now_ms()) / 1000.0).ceil() as i64;
+            let e = Error::new(code::TOO_MANY_REQUESTS, format!("the provider asked to wait {secs} s before the next refresh"));
+            return self.finish_refresh(id, f, Err(e));
+        }
         let Some(metadata) = self.metadata(id) else {
             f.phase = Phase::Meta;
             return Some(f);
@@ -404,6 +412,12 @@ impl Engine {
         // A logout since the request left wins: the answer is dropped, never stored or broadcast.
         if f.epoch != self.epoch {
             return self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, "the session ended while the refresh was in flight")));
+        }
+        if let Some(r) = reply.as_ref().ok().filter(|r| r.status == 429) {
+            let secs = token::retry_after_secs(r.retry_after.as_deref());
+            self.refresh.not_before_ms = self.now_ms() + (secs * 1000) as f64;
+            let e = Error::new(code::TOO_MANY_REQUESTS, format!("the provider asked to wait {secs} s before the next refresh"));
+            return self.finish_refresh(id, f, Err(e));
         }
         match reply.and_then(|r| token::process_response(r.status, &r.body)) {
             // The grant is gone (expired, revoked, or a replayed rotation): so is the session, in every tab.

@@ -30,6 +30,8 @@ pub struct Reply {
     pub body: String,
     /// `WWW-Authenticate`, when present.
     pub www: Option<String>,
+    /// `Retry-After`, when present and exposed to the page.
+    pub retry_after: Option<String>,
 }
 
 /// A message that reached the page while a frame or popup login is open (it may carry
@@ -62,6 +64,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
                 status: ev.get("status").and_then(Value::as_i64).unwrap_or(0).clamp(0, 999) as u16,
                 body: ev.get("body").and_then(Value::as_str).unwrap_or_default().to_owned(),
                 www: ev.get("www").and_then(Value::as_str).map(str::to_owned),
+                retry_after: ev.get("retry").and_then(Value::as_str).map(str::to_owned),
             }),
         }),
         Expect::Verify => Input::Verified(match ev.get("ok").and_then(Value::as_bool) {
