@@ -224,8 +224,13 @@ export class AuthClient {
   /** An iframe or popup login: opens it, forwards every message and the popup's closing, until `unframe`. */
   #frame(f, back) {
     let frame, popup, poll;
-    // `source`: whether the message comes from the window opened here, not from any other.
-    const onMessage = (e) => back({ origin: e.origin, data: e.data, source: !!e.source && e.source === (frame?.contentWindow ?? popup) });
+    // Facts for the engine: whether the message comes from the window opened here
+    // (`source`), and from the origin of the URL it was opened at (`provider`), compared
+    // as the browser serialises origins.
+    const provider = new URL(f.url).origin;
+    const onMessage = (e) => back({
+      origin: e.origin, data: e.data, source: !!e.source && e.source === (frame?.contentWindow ?? popup), provider: e.origin === provider,
+    });
     const channel = new BroadcastChannel(HANDOFF);
     channel.onmessage = (e) => back({ via: 'channel', data: e.data });
     addEventListener('message', onMessage);

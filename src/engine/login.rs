@@ -58,7 +58,6 @@ pub(crate) struct FrameLogin {
     /// The call whose `popup` window the loop uses (0: none).
     call: u32,
     tx: Option<Transaction>,
-    provider_origin: String,
     frame_req: u32,
     timeout_req: u32,
     grace_req: Option<u32>,
@@ -353,7 +352,6 @@ impl Engine {
             params,
             call,
             tx: None,
-            provider_origin: String::new(),
             frame_req: 0,
             timeout_req: 0,
             grace_req: None,
@@ -371,7 +369,6 @@ impl Engine {
                 match self.authorize_request(f.mode, &f.params, None) {
                     Ok((url, tx)) => {
                         f.tx = Some(tx);
-                        f.provider_origin = config::origin_of(&metadata.authorization_endpoint).unwrap_or_default();
                         f.frame_req = self.request(id, Expect::Frame);
                         let w = fx("frame")
                             .int("req", f.frame_req.into())
@@ -435,15 +432,16 @@ impl Engine {
     /// opened (`MessageEvent.source`) or the same-origin hand-off channel; then only from the
     /// authorization endpoint's origin (`web_message`, OAuth 2.0 Web Message Response Mode)
     /// or from this origin's callback page (a hand-off); and only with this login's `state`.
-    /// Anything else is ignored.
+    /// Anything else is ignored. Origins are compared by the browser, in the form it
+    /// serialises them (lowercase, no default port, IDN in ASCII), so a provider whose URL
+    /// is written otherwise still gets its answer through.
     fn answer_of(&self, f: &FrameLogin, m: &super::wire::FrameMessage) -> Option<Result<Response>> {
         if !(m.from_frame || m.via_channel) {
             return None;
         }
         let state = &f.tx.as_ref()?.state;
         let kind = m.data.get("type").and_then(Value::as_str)?;
-        let origin = config::origin_of(&m.origin).unwrap_or_default();
-        if !m.via_channel && origin == f.provider_origin && kind == "authorization_response" {
+        if !m.via_channel && m.from_provider && kind == "authorization_response" {
             let Value::Object(members) = m.data.get("response")? else {
                 return None;
             };
@@ -451,7 +449,7 @@ impl Engine {
             let ours = pairs.iter().find(|(k, _)| k == "state").is_some_and(|(_, v)| v == state);
             return ours.then(|| callback::from_pairs(&pairs));
         }
-        if (m.via_channel || origin == self.own_origin) && kind == "spa-auth:handoff" {
+        if (m.via_channel || m.origin == self.own_origin) && kind == "spa-auth:handoff" {
             let url = m.data.get("url").and_then(Value::as_str)?;
             return (callback::states(url).first() == Some(state)).then(|| callback::parse(url));
         }

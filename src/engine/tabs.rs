@@ -55,7 +55,7 @@ impl Engine {
     /// `createAuthClient`'s second half: the page's origin; the hand-off of a callback
     /// page inside an iframe or popup; the channel; joining the session of live tabs.
     pub(crate) fn init(&mut self, call: u32, ev: &Value) {
-        self.own_origin = ev.get("origin").and_then(Value::as_str).and_then(crate::core::config::origin_of).unwrap_or_default();
+        self.own_origin = ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned();
         // In a silent-login iframe or a login popup, this page only hands the answer back.
         if let Some(href) = ev.get("href").and_then(Value::as_str) {
             let href = href.to_owned();

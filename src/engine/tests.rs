@@ -376,7 +376,7 @@ fn a_popup_closed_by_the_user_is_cancelled_after_the_grace() {
     // A message from another origin, or with another state, is ignored.
     w.send(&format!(r#"{{"req":{frame},"origin":"https://evil.example","data":{{"type":"authorization_response","response":{{"code":"x","state":"y"}}}}}}"#));
     assert!(w.outcome(call).is_none());
-    w.send(&format!(r#"{{"req":{frame},"origin":"https://op.example","data":{{"type":"authorization_response","response":{{"code":"x","state":"h.forged"}}}}}}"#));
+    w.send(&format!(r#"{{"req":{frame},"origin":"https://op.example","source":true,"provider":true,"data":{{"type":"authorization_response","response":{{"code":"x","state":"h.forged"}}}}}}"#));
     assert!(w.outcome(call).is_none());
     w.send(&format!(r#"{{"req":{frame},"closed":1}}"#));
     let grace = w.req_of("timer");
@@ -398,7 +398,7 @@ fn a_silent_login_without_a_session_resolves_signed_out() {
     let frame = World::req(&frame_fx);
     let answer = |source: bool| {
         format!(
-            r#"{{"req":{frame},"origin":"https://op.example","source":{source},"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
+            r#"{{"req":{frame},"origin":"https://op.example","source":{source},"provider":true,"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
         )
     };
     // The right origin and state, from a window other than the frame (another frame of the
@@ -483,7 +483,7 @@ fn a_frame_error_naming_another_issuer_is_refused() {
     w.serve_provider(true);
     let (state, frame) = (w.state_sent(), w.req_of("frame"));
     w.send(&format!(
-        r#"{{"req":{frame},"origin":"https://op.example","source":true,"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}","iss":"https://evil.example/"}}}}}}"#
+        r#"{{"req":{frame},"origin":"https://op.example","source":true,"provider":true,"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}","iss":"https://evil.example/"}}}}}}"#
     ));
     assert_eq!(w.outcome(call).unwrap().unwrap_err(), "invalid_issuer");
 }
@@ -543,7 +543,7 @@ fn nothing_that_holds_a_token_prints_it_under_debug() {
     let decoded = jwt::decode(id.secret()).unwrap();
     let value = json::parse(&body).unwrap();
     let reply = wire::Reply { status: 200, body: body.clone(), www: None, retry_after: None };
-    let message = wire::FrameMessage { origin: String::new(), via_channel: true, from_frame: false, data: value.clone() };
+    let message = wire::FrameMessage { origin: String::new(), via_channel: true, from_frame: false, from_provider: false, data: value.clone() };
     let mut session = crate::core::cache::Session::default();
     session.store(None, "openid", response, Some((id, jwt::decode(&raw).unwrap())), 0);
     let tab = tabs::parse(&tabs::session_message(&session));
@@ -650,10 +650,16 @@ fn a_provider_written_with_an_idn_still_gets_its_web_message() {
     let discovery = w.req_of("fetch");
     w.reply(discovery, 200, &discovery_body().replace("https://op.example/auth", "https://öp.example./auth"));
     let (state, frame) = (w.state_sent(), w.req_of("frame"));
-    // The browser reports the frame's origin in its ASCII form.
-    w.send(&format!(
-        r#"{{"req":{frame},"origin":"https://xn--p-0ga.example.","source":true,"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
-    ));
+    let answer = |origin: &str, provider: bool| {
+        format!(
+            r#"{{"req":{frame},"origin":"{origin}","source":true,"provider":{provider},"data":{{"type":"authorization_response","response":{{"error":"login_required","state":"{state}"}}}}}}"#
+        )
+    };
+    // The browser says the message's origin is not the frame URL's: ignored, whatever the text.
+    w.send(&answer("https://öp.example.", false));
+    assert!(w.outcome(call).is_none());
+    // It reports the frame's origin in its ASCII form, and says it is the frame URL's.
+    w.send(&answer("https://xn--p-0ga.example.", true));
     assert!(w.outcome(call).unwrap().is_ok(), "taken as the provider's answer");
 }
 

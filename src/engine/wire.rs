@@ -43,6 +43,9 @@ pub struct FrameMessage {
     pub via_channel: bool,
     /// Whether `MessageEvent.source` is the window the SDK opened for this login.
     pub from_frame: bool,
+    /// Whether `MessageEvent.origin` is the origin of the URL the frame was opened at (the
+    /// authorization endpoint's), as the browser serialises both.
+    pub from_provider: bool,
     /// The message data, as JSON.
     pub data: Value,
 }
@@ -92,6 +95,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
                     origin: ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned(),
                     via_channel: ev.get("via").and_then(Value::as_str) == Some("channel"),
                     from_frame: ev.get("source").and_then(Value::as_bool) == Some(true),
+                    from_provider: ev.get("provider").and_then(Value::as_bool) == Some(true),
                     data: ev.get("data").cloned().unwrap_or(Value::Null),
                 })
             }
