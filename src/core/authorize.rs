@@ -110,7 +110,7 @@ pub fn request(
         redirect_uri,
         audience: params.audience.clone(),
         scope,
-        max_age: params.extra("max_age").and_then(|v| v.parse().ok()),
+        max_age: params.extra("max_age").and_then(super::json::parse_int),
         organization: params.extra("organization").map(str::to_owned),
         response_type: params.extra("response_type").unwrap_or("code").to_owned(),
         app_state,
@@ -162,7 +162,7 @@ impl Transaction {
     pub fn from_json(text: &str, now: i64) -> Result<Transaction> {
         let bad = || Error::new(code::INVALID_TRANSACTION, "the stored login transaction is malformed");
         let v = json::parse(text).map_err(|_| bad())?;
-        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+        let s = |k: &str| v.string_of(k).ok().flatten();
         let tx = Transaction {
             state: s("state").ok_or_else(bad)?,
             nonce: s("nonce").ok_or_else(bad)?,
@@ -170,11 +170,11 @@ impl Transaction {
             redirect_uri: s("redirect_uri").ok_or_else(bad)?,
             audience: s("audience"),
             scope: s("scope").ok_or_else(bad)?,
-            max_age: v.get("max_age").and_then(|x| x.as_i64()),
+            max_age: v.int_of("max_age").map_err(|_| bad())?,
             organization: s("organization"),
             response_type: s("response_type").ok_or_else(bad)?,
             app_state: v.get("app_state").map(json::stringify),
-            created_at: v.get("created_at").and_then(|x| x.as_i64()).ok_or_else(bad)?,
+            created_at: v.int_of("created_at").ok().flatten().ok_or_else(bad)?,
         };
         if now.saturating_sub(tx.created_at) > TRANSACTION_TTL_SECS || tx.created_at > now.saturating_add(300) {
             return Err(Error::new(code::TRANSACTION_EXPIRED, "the login transaction has expired; start the login again"));

@@ -54,7 +54,7 @@ impl AuthorizeParams {
             }
         }
         if let Some(v) = self.extra("max_age") {
-            if v.parse::<u32>().is_err() {
+            if !super::json::parse_int(v).is_some_and(|n| (0..=i64::from(u32::MAX)).contains(&n)) {
                 return Err(Error::new(code::INVALID_OPTIONS, "authorizationParams.max_age must be a whole number of seconds"));
             }
         }
@@ -228,7 +228,7 @@ pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
     let authority = rest.split(['/', '?', '#']).next()?;
-    let (host, port) = match authority.rfind(':') {
+    let (host, port) = match authority.bytes().rposition(|b| b == b':') {
         Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i + 1..]),
         _ => (authority, ""),
     };
@@ -250,7 +250,7 @@ pub fn host_of(url: &str) -> Option<&str> {
     let host = if authority.starts_with('[') {
         &authority[..=authority.find(']')?]
     } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+        authority.bytes().rposition(|b| b == b':').map_or(authority, |i| &authority[..i])
     };
     (!host.is_empty()).then_some(host)
 }

@@ -75,15 +75,10 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         return Err(fail(format!("{} answered HTTP {status}", url(config))));
     }
     let doc = json::parse(body).map_err(|_| fail(format!("{} is not JSON", url(config))))?;
+    // An endpoint given in the options wins over the discovered one.
     let string = |k: &str| -> Result<Option<String>> {
-        match doc.get(k) {
-            None | Some(json::Value::Null) => Ok(config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())),
-            Some(v) => {
-                let s = v.as_str().ok_or_else(|| fail(format!("{k} is not a string")))?;
-                let explicit = config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-                Ok(Some(explicit.unwrap_or_else(|| s.to_owned())))
-            }
-        }
+        let found = doc.string_of(k).map_err(|_| fail(format!("{k} is not a string")))?;
+        Ok(config.endpoints.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).or(found))
     };
     let required = |k: &str| string(k)?.ok_or_else(|| fail(format!("metadata has no {k}")));
     let issuer = required("issuer")?;
@@ -106,15 +101,11 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         end_session_endpoint: endpoint("end_session_endpoint", string("end_session_endpoint")?)?,
         revocation_endpoint: endpoint("revocation_endpoint", string("revocation_endpoint")?)?,
         jwks_uri: endpoint("jwks_uri", string("jwks_uri")?)?,
-        iss_parameter_supported: doc.get("authorization_response_iss_parameter_supported").and_then(|v| v.as_bool()) == Some(true),
-        id_token_signing_algs: match doc.get("id_token_signing_alg_values_supported") {
-            None => None,
-            Some(v) => Some(v.as_strings().ok_or_else(|| fail("id_token_signing_alg_values_supported is not a list of strings".into()))?),
-        },
-        web_message: doc
-            .get("response_modes_supported")
-            .and_then(|v| v.as_array())
-            .is_some_and(|modes| modes.iter().any(|m| m.as_str() == Some("web_message"))),
+        iss_parameter_supported: doc.bool_of("authorization_response_iss_parameter_supported") == Ok(Some(true)),
+        id_token_signing_algs: doc
+            .strings_of("id_token_signing_alg_values_supported")
+            .map_err(|_| fail("id_token_signing_alg_values_supported is not a list of strings".into()))?,
+        web_message: doc.strings_of("response_modes_supported").ok().flatten().is_some_and(|m| m.iter().any(|m| m == "web_message")),
         issuer,
     })
 }

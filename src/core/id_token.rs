@@ -78,7 +78,7 @@ pub fn decode(raw: &str) -> Result<Jwt> {
     let payload_json = String::from_utf8(part(p, "payload")?).map_err(|_| invalid("the ID token's payload is not UTF-8"))?;
     let signature = part(s, "signature")?;
     let header = json::parse(&header_text).map_err(|_| invalid("the ID token's header is not JSON"))?;
-    if header.get("alg").and_then(Value::as_str).is_none() {
+    if header.str_of("alg").ok().flatten().is_none() {
         return Err(invalid("the ID token's header has no alg"));
     }
     let payload = json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON"))?;
@@ -91,26 +91,16 @@ fn claims_of(v: &Value) -> Result<Claims> {
         return Err(invalid("the ID token's payload is not a JSON object"));
     }
     let wrong = |k: &str| invalid(format!("the ID token's `{k}` claim is missing or has the wrong type"));
-    let opt_str = |k: &str| -> Result<Option<String>> {
-        match v.get(k) {
-            None => Ok(None),
-            Some(x) => x.as_str().map(|s| Some(s.to_owned())).ok_or_else(|| wrong(k)),
-        }
-    };
-    let opt_int = |k: &str| -> Result<Option<i64>> {
-        match v.get(k) {
-            None => Ok(None),
-            Some(x) => x.as_i64().map(Some).ok_or_else(|| wrong(k)),
-        }
-    };
+    let opt_str = |k: &str| v.string_of(k).map_err(|_| wrong(k));
+    let opt_int = |k: &str| v.int_of(k).map_err(|_| wrong(k));
     let aud = match v.get("aud") {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(items @ Value::Array(a)) if !a.is_empty() => items.as_strings().ok_or_else(|| wrong("aud"))?,
+        Some(Value::Array(a)) if !a.is_empty() => v.strings_of("aud").ok().flatten().ok_or_else(|| wrong("aud"))?,
         _ => return Err(wrong("aud")),
     };
     Ok(Claims {
         iss: opt_str("iss")?.ok_or_else(|| wrong("iss"))?,
-        sub: opt_str("sub")?.filter(|s| !s.is_empty()).ok_or_else(|| wrong("sub"))?,
+        sub: opt_str("sub")?.ok_or_else(|| wrong("sub"))?,
         aud,
         azp: opt_str("azp")?,
         exp: opt_int("exp")?.ok_or_else(|| wrong("exp"))?,

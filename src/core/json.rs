@@ -65,16 +65,7 @@ impl Value {
         if text.contains(['e', 'E']) {
             return None;
         }
-        let whole = text.split('.').next()?;
-        let (negative, digits) = match whole.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, whole),
-        };
-        let mut n: i64 = 0;
-        for b in digits.bytes() {
-            n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
-        }
-        Some(if negative { -n } else { n })
+        parse_int(text.split('.').next()?)
     }
 
     /// Every element as a string, if this is an array of strings only.
@@ -87,6 +78,78 @@ impl Value {
         match self {
             Value::Array(items) => Some(items),
             _ => None,
+        }
+    }
+}
+
+/// A decimal integer, optionally negative: the one integer parser of the SDK (JSON
+/// numbers, lock names, `Retry-After`, numbers sent as strings). `None` for anything
+/// else, or on overflow.
+pub fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+    }
+    Some(if negative { -n } else { n })
+}
+
+/// A member that is present with the wrong type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WrongType;
+
+/// Typed members, with one policy for every reader in the SDK (metadata, token
+/// responses, JWT claims, JWKs, options, tab messages, stored transactions):
+/// - a missing member and `null` are absent: `Ok(None)`;
+/// - an empty string is absent too, since no protocol value is the empty string;
+/// - a member of another type is `Err(WrongType)`, never silently absent.
+///
+/// Each reader turns `WrongType` into its own typed error, naming the member.
+impl Value {
+    /// A string member.
+    pub fn str_of(&self, k: &str) -> Result<Option<&str>, WrongType> {
+        match self.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok((!s.is_empty()).then_some(s.as_str())),
+            Some(_) => Err(WrongType),
+        }
+    }
+
+    /// A string member, owned.
+    pub fn string_of(&self, k: &str) -> Result<Option<String>, WrongType> {
+        self.str_of(k).map(|s| s.map(str::to_owned))
+    }
+
+    /// A whole-number member ([`Value::as_i64`]); a number that does not fit is the wrong type.
+    pub fn int_of(&self, k: &str) -> Result<Option<i64>, WrongType> {
+        match self.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_i64().map(Some).ok_or(WrongType),
+        }
+    }
+
+    /// A boolean member.
+    pub fn bool_of(&self, k: &str) -> Result<Option<bool>, WrongType> {
+        match self.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_bool().map(Some).ok_or(WrongType),
+        }
+    }
+
+    /// An array-of-strings member.
+    pub fn strings_of(&self, k: &str) -> Result<Option<Vec<String>>, WrongType> {
+        match self.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_strings().map(Some).ok_or(WrongType),
         }
     }
 }
@@ -465,6 +528,26 @@ mod tests {
         assert_eq!(parse(&repeated), Err(ParseError));
         assert_eq!(parse(r#"{"a":{"b":1,"b":2}}"#), Err(ParseError), "in a nested object too");
         assert!(parse(r#"{"a":{"b":1},"b":{"a":2}}"#).is_ok(), "names are per object");
+    }
+
+    #[test]
+    fn members_follow_one_policy() {
+        let v = parse(r#"{"s":"x","e":"","n":null,"i":42,"f":1.9,"b":true,"a":["p","q"],"mixed":["p",1],"big":1e3}"#).unwrap();
+        assert_eq!(v.str_of("s"), Ok(Some("x")));
+        for absent in ["e", "n", "missing"] {
+            assert_eq!(v.str_of(absent), Ok(None), "{absent}");
+        }
+        assert_eq!((v.int_of("n"), v.bool_of("missing")), (Ok(None), Ok(None)));
+        assert_eq!(v.str_of("i"), Err(WrongType));
+        assert_eq!(v.int_of("i"), Ok(Some(42)));
+        assert_eq!(v.int_of("f"), Ok(Some(1)), "NumericDate may carry a fraction");
+        assert_eq!(v.int_of("s"), Err(WrongType));
+        assert_eq!(v.int_of("big"), Err(WrongType));
+        assert_eq!(v.bool_of("b"), Ok(Some(true)));
+        assert_eq!(v.bool_of("s"), Err(WrongType));
+        assert_eq!(v.strings_of("a"), Ok(Some(vec!["p".to_owned(), "q".to_owned()])));
+        assert_eq!(v.strings_of("mixed"), Err(WrongType));
+        assert_eq!(v.strings_of("n"), Ok(None));
     }
 
     #[test]

@@ -144,16 +144,8 @@ pub fn process_jwks(status: u16, body: &str) -> Result<Jwks> {
     let keys = keys
         .iter()
         .map(|k| {
-            let s = |n: &str| match k.get(n) {
-                None => Ok(None),
-                Some(Value::String(v)) => Ok(Some(v.clone())),
-                Some(_) => Err(bad("a JWK member has the wrong type")),
-            };
-            let key_ops = match k.get("key_ops") {
-                None => None,
-                Some(ops @ Value::Array(_)) => Some(ops.as_strings().ok_or_else(|| bad("a JWK's key_ops is not a list of strings"))?),
-                Some(_) => return Err(bad("a JWK's key_ops is not a list")),
-            };
+            let s = |n: &str| k.string_of(n).map_err(|_| bad("a JWK member has the wrong type"));
+            let key_ops = k.strings_of("key_ops").map_err(|_| bad("a JWK's key_ops is not a list of strings"))?;
             Ok(Jwk {
                 kid: s("kid")?,
                 kty: s("kty")?.ok_or_else(|| bad("a JWK has no kty"))?,

@@ -69,24 +69,16 @@ pub fn parse(text: &str) -> Option<Message> {
     let v = json::parse(text).ok()?;
     match v.get("type")?.as_str()? {
         "logout" => Some(Message::Logout),
-        "sync" => Some(Message::Sync { generation: v.get("generation")?.as_i64()? }),
+        "sync" => Some(Message::Sync { generation: v.int_of("generation").ok()?? }),
         "session" => parse_session(&v).map(Message::Session),
         _ => None,
     }
 }
 
-fn opt_str(v: &Value, k: &str) -> Option<Option<String>> {
-    match v.get(k) {
-        None => Some(None),
-        Some(Value::String(s)) if !s.is_empty() => Some(Some(s.clone())),
-        Some(_) => None,
-    }
-}
-
 fn parse_session(v: &Value) -> Option<Session> {
-    let generation = v.get("generation")?.as_i64().filter(|g| *g > 0)?;
-    let refresh_token = opt_str(v, "refresh_token")?.map(RefreshToken::new);
-    let id_token = match opt_str(v, "id_token")? {
+    let generation = v.int_of("generation").ok()?.filter(|g| *g > 0)?;
+    let refresh_token = v.string_of("refresh_token").ok()?.map(RefreshToken::new);
+    let id_token = match v.string_of("id_token").ok()? {
         None => None,
         Some(raw) => {
             let jwt = id_token::decode(&raw).ok()?;
@@ -99,12 +91,12 @@ fn parse_session(v: &Value) -> Option<Session> {
         .iter()
         .map(|e| {
             Some(Entry {
-                audience: opt_str(e, "audience")?,
-                scope: e.get("scope")?.as_str()?.to_owned(),
-                granted_scope: e.get("granted_scope")?.as_str()?.to_owned(),
-                access_token: AccessToken::new(opt_str(e, "access_token")??),
-                expires_at: e.get("expires_at")?.as_i64()?,
-                lifetime: e.get("lifetime")?.as_i64()?,
+                audience: e.string_of("audience").ok()?,
+                scope: e.string_of("scope").ok()??,
+                granted_scope: e.string_of("granted_scope").ok()??,
+                access_token: AccessToken::new(e.string_of("access_token").ok()??),
+                expires_at: e.int_of("expires_at").ok()??,
+                lifetime: e.int_of("lifetime").ok()??,
             })
         })
         .collect::<Option<Vec<_>>>()?;

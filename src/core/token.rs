@@ -78,13 +78,7 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     }
     let doc = parsed.map_err(|_| Error::new(code::INVALID_JSON, "the token endpoint answered 200 with a body that is not JSON"))?;
     let wrong = |k: &str| Error::new(code::INVALID_RESPONSE, format!("the token response's `{k}` is missing or has the wrong type"));
-    let opt_str = |k: &str| -> Result<Option<String>> {
-        match doc.get(k) {
-            None => Ok(None),
-            Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
-            Some(_) => Err(wrong(k)),
-        }
-    };
+    let opt_str = |k: &str| doc.string_of(k).map_err(|_| wrong(k));
     if !matches!(doc, Value::Object(_)) {
         return Err(Error::new(code::INVALID_RESPONSE, "the token response is not a JSON object"));
     }
@@ -98,7 +92,7 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     let expires_in = match expires_in {
         Value::Number(_) => expires_in.as_i64(),
         // Some providers send the number as a string.
-        Value::String(s) => s.parse().ok(),
+        Value::String(s) => json::parse_int(s),
         _ => None,
     }
     .ok_or_else(|| wrong("expires_in"))?;
@@ -136,7 +130,7 @@ pub const DEFAULT_RETRY_AFTER_SECS: i64 = 5;
 /// delta-seconds (RFC 9110 §10.2.3), between 1 s and [`MAX_RETRY_AFTER_SECS`];
 /// [`DEFAULT_RETRY_AFTER_SECS`] when it is absent, not exposed by CORS, or an HTTP-date.
 pub fn retry_after_secs(header: Option<&str>) -> i64 {
-    header.and_then(|h| h.trim().parse::<i64>().ok()).map_or(DEFAULT_RETRY_AFTER_SECS, |s| s.clamp(1, MAX_RETRY_AFTER_SECS))
+    header.and_then(|h| json::parse_int(h.trim())).map_or(DEFAULT_RETRY_AFTER_SECS, |s| s.clamp(1, MAX_RETRY_AFTER_SECS))
 }
 
 /// Processes a revocation answer (RFC 7009 §2.2): 200 is success, whatever the body.

@@ -12,7 +12,7 @@
 use super::{fx, random32, Engine, Expect, Flow, Input};
 use crate::core::authorize::{self, Mode, Randomness, Transaction};
 use crate::core::callback::{self, Response};
-use crate::core::config::{self, AuthorizeParams};
+use crate::core::config::AuthorizeParams;
 use crate::core::error::{code, Error, Kind, Result};
 use crate::core::hash;
 use crate::core::id_token::{self, Claims, Expectations, Jwt};
@@ -363,9 +363,9 @@ impl Engine {
         let popup = f.mode == Mode::Popup;
         let answer = match input {
             Input::Start | Input::Meta(Ok(())) => {
-                let Some(metadata) = self.metadata(id) else {
+                if self.metadata(id).is_none() {
                     return Some(Flow::Frame(f));
-                };
+                }
                 match self.authorize_request(f.mode, &f.params, None) {
                     Ok((url, tx)) => {
                         f.tx = Some(tx);

@@ -129,30 +129,22 @@ fn bad(what: &str) -> Error {
     Error::new(code::INVALID_OPTIONS, what.to_owned())
 }
 
-/// A string member, `None` when absent or `null`.
+/// A string option ([`Value::str_of`]'s policy: absent, `null` and `""` are `None`).
 pub fn opt_string(v: &Value, key: &str) -> Result<Option<String>> {
-    match v.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(bad(&format!("{key} must be a string"))),
-    }
+    v.string_of(key).map_err(|_| bad(&format!("{key} must be a string")))
 }
 
-/// A boolean member, `None` when absent or `null`.
+/// A boolean option, `None` when absent or `null`.
 pub fn opt_bool(v: &Value, key: &str) -> Result<Option<bool>> {
-    match v.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(bad(&format!("{key} must be a boolean"))),
-    }
+    v.bool_of(key).map_err(|_| bad(&format!("{key} must be a boolean")))
 }
 
 /// A whole number of seconds from 0 to one day.
 fn opt_seconds(v: &Value, key: &str) -> Result<Option<u32>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match n.parse::<u32>() {
-            Ok(s) if s <= 86_400 => Ok(Some(s)),
+        Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match json::parse_int(n) {
+            Some(s @ 0..=86_400) => Ok(Some(s as u32)),
             _ => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
         },
         Some(_) => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
@@ -198,10 +190,7 @@ pub fn options(text: &str) -> Result<Options> {
             }
         }
     }
-    let algs = match js.get("idTokenSigningAlgs") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_strings().ok_or_else(|| bad("idTokenSigningAlgs must be an array of strings"))?),
-    };
+    let algs = js.strings_of("idTokenSigningAlgs").map_err(|_| bad("idTokenSigningAlgs must be an array of strings"))?;
     Ok(Options {
         domain: opt_string(&js, "domain")?.unwrap_or_default(),
         client_id: opt_string(&js, "clientId")?.unwrap_or_default(),
@@ -215,10 +204,7 @@ pub fn options(text: &str) -> Result<Options> {
         cross_tab: opt_bool(&js, "crossTab")?,
         authorize_timeout_in_seconds: opt_seconds(&js, "authorizeTimeoutInSeconds")?,
         use_refresh_tokens_fallback: opt_bool(&js, "useRefreshTokensFallback")?,
-        allowed_origins: match js.get("allowedOrigins") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_strings().ok_or_else(|| bad("allowedOrigins must be an array of origins"))?),
-        },
+        allowed_origins: js.strings_of("allowedOrigins").map_err(|_| bad("allowedOrigins must be an array of origins"))?,
     })
 }
 
