@@ -154,14 +154,17 @@ pub fn cleaned_url(url: &str) -> Option<String> {
     let (before_fragment, fragment) = url.split_once('#').map_or((url, None), |(a, b)| (a, Some(b)));
     let (base, query) = before_fragment.split_once('?').map_or((before_fragment, None), |(a, b)| (a, Some(b)));
     let strip = |part: &str| -> String {
-        part.split('&')
-            .filter(|p| {
-                let name = p.split('=').next().unwrap_or("");
-                let name = form::decode(name).unwrap_or_default();
-                !p.is_empty() && !RESPONSE_PARAMS.contains(&name.as_str())
-            })
-            .collect::<Vec<_>>()
-            .join("&")
+        let mut kept = String::new();
+        for p in part.split('&') {
+            let name = form::decode(p.split('=').next().unwrap_or("")).unwrap_or_default();
+            if !p.is_empty() && !RESPONSE_PARAMS.contains(&name.as_str()) {
+                if !kept.is_empty() {
+                    kept.push('&');
+                }
+                kept.push_str(p);
+            }
+        }
+        kept
     };
     let mut out = base.to_owned();
     if let Some(q) = query {

@@ -132,14 +132,14 @@ impl Config {
     /// Validates options.
     pub fn new(options: Options) -> Result<Config> {
         let bad = |what: &str| Error::new(code::INVALID_OPTIONS, what.to_owned());
-        if options.client_id.trim().is_empty() {
+        if options.client_id.trim_ascii().is_empty() {
             return Err(bad("clientId is required"));
         }
-        let domain = options.domain.trim();
+        let domain = options.domain.trim_ascii();
         if domain.is_empty() {
             return Err(bad("domain is required"));
         }
-        let (issuer, base_url) = if domain.contains("://") {
+        let (issuer, base_url) = if split_scheme(domain).is_some() {
             check_url(domain, "domain")?;
             (domain.to_owned(), domain.trim_end_matches('/').to_owned())
         } else {
@@ -169,21 +169,19 @@ impl Config {
                 return Err(bad(&format!("idTokenSigningAlgs: {a} is not one of RS256, PS256, ES256, ES384, EdDSA")));
             }
         }
-        let allowed_origins = match options.allowed_origins {
-            None => None,
-            Some(list) => Some(
-                list.iter()
-                    .map(|o| {
-                        check_url(o, "each of allowedOrigins")?;
-                        let rest = o.split_once("://").map_or("", |(_, r)| r);
-                        let bare = rest.find(['/', '?']).is_none_or(|i| &rest[i..] == "/");
-                        origin_of(o)
-                            .filter(|_| bare)
-                            .ok_or_else(|| bad(&format!("allowedOrigins: {o} is not an origin (scheme://host[:port], no path)")))
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-            ),
-        };
+        let mut allowed_origins = None;
+        for o in options.allowed_origins.iter().flatten() {
+            check_url(o, "each of allowedOrigins")?;
+            let rest = split_scheme(o).map_or("", |(_, r)| r);
+            let bare = rest.find(['/', '?']).is_none_or(|i| &rest[i..] == "/");
+            let origin = origin_of(o)
+                .filter(|_| bare)
+                .ok_or_else(|| bad(&format!("allowedOrigins: {o} is not an origin (scheme://host[:port], no path)")))?;
+            allowed_origins.get_or_insert_with(Vec::new).push(origin);
+        }
+        if options.allowed_origins.is_some_and(|l| l.is_empty()) {
+            allowed_origins = Some(Vec::new());
+        }
         Ok(Config {
             allowed_origins,
             issuer,
@@ -205,19 +203,22 @@ impl Config {
     /// `offline_access` when refresh tokens are on (OIDC Core 11), without duplicates.
     pub fn effective_scope(&self, requested: Option<&str>) -> String {
         let requested = requested.or(self.authorization_params.scope.as_deref()).unwrap_or(DEFAULT_SCOPE);
-        let mut scopes: Vec<&str> = vec!["openid"];
-        scopes.extend(requested.split(' ').filter(|s| !s.is_empty()));
-        if self.use_refresh_tokens {
-            scopes.push("offline_access");
-        }
-        let mut out: Vec<&str> = Vec::new();
-        for s in scopes {
-            if !out.contains(&s) {
-                out.push(s);
+        let mut out = String::from("openid");
+        let extra = if self.use_refresh_tokens { "offline_access" } else { "" };
+        for s in requested.split(' ').chain([extra]) {
+            if !s.is_empty() && !out.split(' ').any(|x| x == s) {
+                out.push(' ');
+                out.push_str(s);
             }
         }
-        out.join(" ")
+        out
     }
+}
+
+/// `(scheme, rest)` of `scheme://rest`: the scheme ends at the first `:`.
+pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    let i = url.find(':')?;
+    Some((&url[..i], url[i..].strip_prefix("://")?))
 }
 
 /// The origin (`scheme://host[:port]`) of an absolute URL, normalised as browsers
@@ -225,7 +226,7 @@ impl Config {
 /// the host. A URL the browser produced (`Request.url`, `location.origin`) already has its
 /// IDN labels in ASCII (Punycode); an origin the app writes must use that A-label form.
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, rest) = split_scheme(url)?;
     let scheme = scheme.to_ascii_lowercase();
     let authority = rest.split(['/', '?', '#']).next()?;
     let (host, port) = match authority.bytes().rposition(|b| b == b':') {
@@ -242,7 +243,7 @@ pub fn origin_of(url: &str) -> Option<String> {
 
 /// The host of an absolute URL, or `None` if it is not one.
 pub fn host_of(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
+    let rest = split_scheme(url)?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
     if authority.contains('@') {
         return None;

@@ -42,14 +42,12 @@ pub fn decode(s: &str) -> Option<String> {
 /// Splits `a=1&b=2` into decoded pairs, in order, keeping duplicates.
 /// `None` if any component fails to decode.
 pub fn parse(query: &str) -> Option<Vec<(String, String)>> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((decode(k)?, decode(v)?))
-        })
-        .collect()
+    let mut pairs = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        pairs.push((decode(k)?, decode(v)?));
+    }
+    Some(pairs)
 }
 
 /// Builds `k=v&k=v` with both sides encoded.

@@ -70,7 +70,11 @@ impl Value {
 
     /// Every element as a string, if this is an array of strings only.
     pub fn as_strings(&self) -> Option<Vec<String>> {
-        self.as_array()?.iter().map(|x| x.as_str().map(str::to_owned)).collect()
+        let mut out = Vec::new();
+        for x in self.as_array()? {
+            out.push(x.as_str()?.to_owned());
+        }
+        Some(out)
     }
 
     /// The elements, if this is an array.

@@ -141,23 +141,21 @@ pub fn process_jwks(status: u16, body: &str) -> Result<Jwks> {
     if keys.len() > MAX_KEYS {
         return Err(bad("the JWK Set has more than 100 keys"));
     }
-    let keys = keys
-        .iter()
-        .map(|k| {
-            let s = |n: &str| k.string_of(n).map_err(|_| bad("a JWK member has the wrong type"));
-            let key_ops = k.strings_of("key_ops").map_err(|_| bad("a JWK's key_ops is not a list of strings"))?;
-            Ok(Jwk {
-                kid: s("kid")?,
-                kty: s("kty")?.ok_or_else(|| bad("a JWK has no kty"))?,
-                crv: s("crv")?,
-                use_: s("use")?,
-                alg: s("alg")?,
-                key_ops,
-                json: json::stringify(k),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Jwks { keys })
+    let mut set = Jwks::default();
+    for k in keys {
+        let s = |n: &str| k.string_of(n).map_err(|_| bad("a JWK member has the wrong type"));
+        let key_ops = k.strings_of("key_ops").map_err(|_| bad("a JWK's key_ops is not a list of strings"))?;
+        set.keys.push(Jwk {
+            kid: s("kid")?,
+            kty: s("kty")?.ok_or_else(|| bad("a JWK has no kty"))?,
+            crv: s("crv")?,
+            use_: s("use")?,
+            alg: s("alg")?,
+            key_ops,
+            json: json::stringify(k),
+        });
+    }
+    Ok(set)
 }
 
 impl Jwk {

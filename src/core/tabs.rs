@@ -31,26 +31,28 @@ pub fn channel_name(issuer: &str, client_id: &str) -> String {
 
 /// The `session` message for `session`.
 pub fn session_message(session: &Session) -> String {
-    let entries: Vec<String> = session
-        .entries()
-        .iter()
-        .map(|e| {
-            ObjectWriter::default()
-                .opt_str("audience", e.audience.as_deref())
-                .str("scope", &e.scope)
-                .str("granted_scope", &e.granted_scope)
-                .str("access_token", e.access_token.secret())
-                .int("expires_at", e.expires_at)
-                .int("lifetime", e.lifetime)
-                .finish()
-        })
-        .collect();
+    let mut entries = String::from("[");
+    for (i, e) in session.entries().iter().enumerate() {
+        if i > 0 {
+            entries.push(',');
+        }
+        let entry = ObjectWriter::default()
+            .opt_str("audience", e.audience.as_deref())
+            .str("scope", &e.scope)
+            .str("granted_scope", &e.granted_scope)
+            .str("access_token", e.access_token.secret())
+            .int("expires_at", e.expires_at)
+            .int("lifetime", e.lifetime)
+            .finish();
+        entries.push_str(&entry);
+    }
+    entries.push(']');
     ObjectWriter::default()
         .str("type", "session")
         .int("generation", session.generation())
         .opt_str("refresh_token", session.refresh_token().map(|t| t.secret()))
         .opt_str("id_token", session.id_token().map(|t| t.raw.secret()))
-        .raw("entries", &format!("[{}]", entries.join(",")))
+        .raw("entries", &entries)
         .finish()
 }
 
@@ -85,21 +87,17 @@ fn parse_session(v: &Value) -> Option<Session> {
             Some(CurrentIdToken { raw: IdToken::new(raw), claims_json: jwt.payload_json, sub: jwt.claims.sub })
         }
     };
-    let entries = v
-        .get("entries")?
-        .as_array()?
-        .iter()
-        .map(|e| {
-            Some(Entry {
-                audience: e.string_of("audience").ok()?,
-                scope: e.string_of("scope").ok()??,
-                granted_scope: e.string_of("granted_scope").ok()??,
-                access_token: AccessToken::new(e.string_of("access_token").ok()??),
-                expires_at: e.int_of("expires_at").ok()??,
-                lifetime: e.int_of("lifetime").ok()??,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
+    let mut entries = Vec::new();
+    for e in v.get("entries")?.as_array()? {
+        entries.push(Entry {
+            audience: e.string_of("audience").ok()?,
+            scope: e.string_of("scope").ok()??,
+            granted_scope: e.string_of("granted_scope").ok()??,
+            access_token: AccessToken::new(e.string_of("access_token").ok()??),
+            expires_at: e.int_of("expires_at").ok()??,
+            lifetime: e.int_of("lifetime").ok()??,
+        });
+    }
     Some(Session::restore(entries, refresh_token, id_token, generation))
 }
 

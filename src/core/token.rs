@@ -130,7 +130,7 @@ pub const DEFAULT_RETRY_AFTER_SECS: i64 = 5;
 /// delta-seconds (RFC 9110 §10.2.3), between 1 s and [`MAX_RETRY_AFTER_SECS`];
 /// [`DEFAULT_RETRY_AFTER_SECS`] when it is absent, not exposed by CORS, or an HTTP-date.
 pub fn retry_after_secs(header: Option<&str>) -> i64 {
-    header.and_then(|h| json::parse_int(h.trim())).map_or(DEFAULT_RETRY_AFTER_SECS, |s| s.clamp(1, MAX_RETRY_AFTER_SECS))
+    header.and_then(|h| json::parse_int(h.trim_ascii())).map_or(DEFAULT_RETRY_AFTER_SECS, |s| s.clamp(1, MAX_RETRY_AFTER_SECS))
 }
 
 /// Processes a revocation answer (RFC 7009 §2.2): 200 is success, whatever the body.
@@ -145,7 +145,7 @@ pub fn process_revocation(status: u16, body: &str) -> Result<()> {
 /// RFC 6750 §3.1: does a `WWW-Authenticate` header say the access token was refused
 /// (`Bearer error="invalid_token"`)?
 pub fn is_invalid_token_challenge(www_authenticate: &str) -> bool {
-    let h = www_authenticate.trim_start();
+    let h = www_authenticate.trim_ascii_start();
     let Some(scheme) = h.get(..6) else {
         return false;
     };
@@ -156,7 +156,7 @@ pub fn is_invalid_token_challenge(www_authenticate: &str) -> bool {
         let Some((k, v)) = p.split_once('=') else {
             return false;
         };
-        k.trim().eq_ignore_ascii_case("error") && v.trim().trim_matches('"') == "invalid_token"
+        k.trim_ascii().eq_ignore_ascii_case("error") && v.trim_ascii().trim_matches('"') == "invalid_token"
     })
 }
 

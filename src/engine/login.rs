@@ -346,16 +346,7 @@ impl Engine {
     }
 
     pub(crate) fn start_frame_login(&mut self, purpose: Purpose, mode: Mode, params: AuthorizeParams, call: u32) {
-        let f = FrameLogin {
-            purpose,
-            mode,
-            params,
-            call,
-            tx: None,
-            frame_req: 0,
-            timeout_req: 0,
-            grace_req: None,
-        };
+        let f = FrameLogin { purpose, mode, params, call, tx: None, frame_req: 0, timeout_req: 0, grace_req: None };
         self.add_flow(Flow::Frame(f));
     }
 

@@ -222,9 +222,13 @@ impl Engine {
 
     fn take_effects(&mut self) -> String {
         let mut s = String::from("[");
-        s.push_str(&self.out.join(","));
+        for (i, effect) in self.out.drain(..).enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(&effect);
+        }
         s.push(']');
-        self.out.clear();
         s
     }
 

@@ -157,7 +157,12 @@ impl Engine {
             return 0;
         };
         let prefix = format!("{channel}:gen:");
-        names.iter().filter_map(|n| crate::core::json::parse_int(n.strip_prefix(&prefix)?)).filter(|g| self.plausible(*g)).max().unwrap_or(0)
+        names
+            .iter()
+            .filter_map(|n| crate::core::json::parse_int(n.strip_prefix(&prefix)?))
+            .filter(|g| self.plausible(*g))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether a generation from another tab can be real (see [`GENERATION_AHEAD_MS`]).

@@ -543,7 +543,8 @@ fn nothing_that_holds_a_token_prints_it_under_debug() {
     let decoded = jwt::decode(id.secret()).unwrap();
     let value = json::parse(&body).unwrap();
     let reply = wire::Reply { status: 200, body: body.clone(), www: None, retry_after: None };
-    let message = wire::FrameMessage { origin: String::new(), via_channel: true, from_frame: false, from_provider: false, data: value.clone() };
+    let message =
+        wire::FrameMessage { origin: String::new(), via_channel: true, from_frame: false, from_provider: false, data: value.clone() };
     let mut session = crate::core::cache::Session::default();
     session.store(None, "openid", response, Some((id, jwt::decode(&raw).unwrap())), 0);
     let tab = tabs::parse(&tabs::session_message(&session));

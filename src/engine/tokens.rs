@@ -398,7 +398,13 @@ impl Engine {
         // for a narrower or different request, and never with `offline_access`, which
         // describes the refresh token itself rather than the access token.
         let login_scope = self.config.effective_scope(None);
-        let narrowed = f.scope.split(' ').filter(|s| *s != "offline_access").collect::<Vec<_>>().join(" ");
+        let mut narrowed = String::new();
+        for s in f.scope.split(' ').filter(|s| *s != "offline_access") {
+            if !narrowed.is_empty() {
+                narrowed.push(' ');
+            }
+            narrowed.push_str(s);
+        }
         let scope_param = (login_scope != f.scope).then_some(narrowed.as_str());
         let body = token::refresh_body(&self.config.client_id, &refresh_token, scope_param, f.audience.as_deref());
         let req = self.request(id, Expect::Http);
