@@ -188,7 +188,8 @@ export interface IdToken extends User {
  * `transaction_expired`, `invalid_transaction`, `invalid_issuer`, `discovery_failed`,
  * `network_error`, `timeout`, `unexpected_status`, `invalid_json`, `invalid_response`,
  * `unsupported_token_type`, `invalid_id_token`, `invalid_jwks`, `missing_refresh_token`,
- * `login_required`, `revocation_not_supported`, `popup_open`, `cancelled`, `browser_error`.
+ * `login_required`, `revocation_not_supported`, `popup_open`, `cancelled`, `browser_error`,
+ * `origin_not_allowed`, `redirect_not_followed`, `too_many_requests`.
  * No token, code or verifier ever appears in a message.
  */
 export interface SpaAuthError extends Error {
@@ -197,6 +198,12 @@ export interface SpaAuthError extends Error {
     | 'PopupOpenError' | 'PopupCancelledError' | 'PopupTimeoutError';
   error: string;
   error_description: string;
+  /**
+   * Which check failed, where one code covers several: the claim, header member or
+   * parameter (`exp`, `nonce`, `alg`, `kid`, `signature`, `state`, `expires_in`, …).
+   * Stable like `error`; read it, never the English description.
+   */
+  check?: string;
 }
 
 export declare class AuthClient {

@@ -20,12 +20,13 @@ let early = query();
 const HANDOFF = 'spa-auth:handoff';
 const TOO_BIG = {};
 
-/** The engine's `{ name, error, error_description }` as a JS Error. */
+/** The engine's `{ name, error, error_description, check }` as a JS Error. */
 function toError(e) {
   const x = new Error(e.error_description);
   x.name = e.name;
   x.error = e.error;
   x.error_description = e.error_description;
+  if (e.check) x.check = e.check;
   return x;
 }
 

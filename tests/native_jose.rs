@@ -84,7 +84,7 @@ fn forged_headers_from_a_real_library_are_refused() {
     let rsa_jwk = vectors()[0]["jwk"].to_string();
     let hs = encode(&Header::new(Algorithm::HS256), &claims(), &EncodingKey::from_secret(rsa_jwk.as_bytes())).unwrap();
     let jwt = id_token::decode(&hs).unwrap();
-    assert!(jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap_err().description().contains("HS256 is not allowed"));
+    assert_eq!(jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap_err().check(), "alg");
 
     // An ES256 token whose kid points at the RSA key.
     let es = mint("ES256", Algorithm::ES256, claims(), Some("test-rs256"));
@@ -97,5 +97,5 @@ fn forged_headers_from_a_real_library_are_refused() {
     header.jwk = Some(serde_json::from_value(vectors()[0]["jwk"].clone()).unwrap());
     let embedded = encode(&header, &claims(), &encoding_key("RS256", Algorithm::RS256)).unwrap();
     let jwt = id_token::decode(&embedded).unwrap();
-    assert!(jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap_err().description().contains("`jwk`"));
+    assert_eq!(jws::check_header(&jwt.header, &jws::SUPPORTED).unwrap_err().check(), "jwk");
 }

@@ -96,8 +96,10 @@ pub fn request(
             set(&mut params, "prompt", "none");
         }
     }
-    let redirect_uri =
-        params.redirect_uri.clone().ok_or_else(|| Error::new(code::INVALID_OPTIONS, "authorizationParams.redirect_uri is required"))?;
+    let redirect_uri = params
+        .redirect_uri
+        .clone()
+        .ok_or_else(|| Error::new(code::INVALID_OPTIONS, "authorizationParams.redirect_uri is required").at("redirect_uri"))?;
     check_redirect_uri(&redirect_uri)?;
     let scope = config.effective_scope(params.scope.as_deref());
     let Pkce { verifier, challenge } = pkce;
@@ -270,7 +272,7 @@ mod tests {
         let (mut config, meta) = setup();
         config.authorization_params.redirect_uri = None;
         let e = request(Mode::Redirect, &config, &meta, &AuthorizeParams::default(), random(), pkce(), None, 0).unwrap_err();
-        assert!(e.description().contains("redirect_uri"));
+        assert_eq!(e.check(), "redirect_uri");
         let bad = AuthorizeParams { extra: vec![("nonce".into(), "n".into())], ..Default::default() };
         assert_eq!(request(Mode::Redirect, &config, &meta, &bad, random(), pkce(), None, 0).unwrap_err().code(), code::INVALID_OPTIONS);
     }

@@ -63,12 +63,12 @@ impl Response {
 pub fn parse(url: &str) -> Result<Response> {
     let invalid = |why: &str| Error::new(code::INVALID_CALLBACK, why.to_owned());
     if url.len() > MAX_CALLBACK_URL_LEN {
-        return Err(invalid("the callback URL is longer than 100 KB"));
+        return Err(invalid("the callback URL is longer than 100 KB").at("length"));
     }
     let (before_fragment, fragment) = url.split_once('#').map_or((url, ""), |(a, b)| (a, b));
     let query = before_fragment.split_once('?').map_or("", |(_, q)| q);
     let is_response = |pairs: &[(String, String)]| pairs.iter().any(|(k, _)| matches!(k.as_str(), "code" | "error" | "state"));
-    let from_query = form::parse(query).ok_or_else(|| invalid("the callback query is not valid form encoding"))?;
+    let from_query = form::parse(query).ok_or_else(|| invalid("the callback query is not valid form encoding").at("encoding"))?;
     let pairs = if is_response(&from_query) {
         from_query
     } else {
@@ -85,12 +85,12 @@ pub fn parse(url: &str) -> Result<Response> {
 /// callback URL, or a `web_message` response object (OAuth 2.0 Web Message Response Mode).
 pub fn from_pairs(pairs: &[(String, String)]) -> Result<Response> {
     let invalid = |why: &str| Error::new(code::INVALID_CALLBACK, why.to_owned());
-    let one = |name: &str| -> Result<Option<String>> {
+    let one = |name: &'static str| -> Result<Option<String>> {
         let mut found = pairs.iter().filter(|(k, _)| k == name);
         let first = found.next().map(|(_, v)| v.clone());
         // RFC 6749 §3.1: request and response parameters must not be included more than once.
         if found.next().is_some() {
-            return Err(Error::new(code::INVALID_CALLBACK, format!("the callback repeats the `{name}` parameter")));
+            return Err(Error::new(code::INVALID_CALLBACK, format!("the callback repeats the `{name}` parameter")).at(name));
         }
         Ok(first)
     };
@@ -102,7 +102,7 @@ pub fn from_pairs(pairs: &[(String, String)]) -> Result<Response> {
     let Some(code) = code.filter(|c| !c.is_empty()) else {
         return Err(Error::new(code::NOT_A_CALLBACK, "the URL has no code and no error: it is not an authorization response"));
     };
-    let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has a code but no state"))?;
+    let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has a code but no state").at("state"))?;
     Ok(Response::Code { code: AuthorizationCode::new(code), state, iss, id_token })
 }
 
@@ -140,9 +140,9 @@ pub fn provider_error(error: &str, description: Option<&str>) -> Error {
 pub fn check_iss(iss: Option<&str>, issuer: &str, advertised: bool, has_id_token: bool) -> Result<()> {
     match iss {
         Some(i) if i == issuer => Ok(()),
-        Some(i) => Err(Error::new(code::INVALID_ISSUER, format!("the response's iss {i} is not the expected issuer {issuer}"))),
+        Some(i) => Err(Error::new(code::INVALID_ISSUER, format!("the response's iss {i} is not the expected issuer {issuer}")).at("iss")),
         None if advertised && !has_id_token => {
-            Err(Error::new(code::INVALID_ISSUER, "the response has no iss, which this provider always sends (RFC 9207)"))
+            Err(Error::new(code::INVALID_ISSUER, "the response has no iss, which this provider always sends (RFC 9207)").at("iss_missing"))
         }
         None => Ok(()),
     }

@@ -106,18 +106,20 @@ pub mod code {
     pub const REDIRECT_NOT_FOLLOWED: &str = "redirect_not_followed";
 }
 
-/// An SDK error: a stable code, a description safe to show, and its JS class.
+/// An SDK error: a stable code, a description safe to show, its JS class, and which
+/// check failed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     kind: Kind,
     code: Cow<'static, str>,
     description: String,
+    check: &'static str,
 }
 
 impl Error {
     /// An error of a given JS class, with one of the stable [`code`]s.
     pub fn of_kind(kind: Kind, code: &'static str, description: impl Into<String>) -> Self {
-        Error { kind, code: Cow::Borrowed(code), description: description.into() }
+        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "" }
     }
 
     /// An error with one of the stable [`code`]s, of the class the code implies:
@@ -129,7 +131,20 @@ impl Error {
             code::MISSING_REFRESH_TOKEN => Kind::MissingRefreshToken,
             _ => Kind::Generic,
         };
-        Error { kind, code: Cow::Borrowed(code), description: description.into() }
+        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "" }
+    }
+
+    /// Names the check that failed: the claim, header or member (`exp`, `alg`, `kid`,
+    /// `state`, `expires_in`, …). Stable like the code, and finer: every failure that
+    /// shares a code differs in its check, so apps and tests never read the description.
+    pub fn at(mut self, check: &'static str) -> Self {
+        self.check = check;
+        self
+    }
+
+    /// The check that failed (`check` on the JS side), or `""`.
+    pub fn check(&self) -> &str {
+        self.check
     }
 
     /// An error whose code the provider sent (RFC 6749 §4.1.2.1, §5.2).
@@ -139,7 +154,7 @@ impl Error {
             Some(d) if !d.is_empty() => d.to_owned(),
             _ => error.to_owned(),
         };
-        Error { kind, code: Cow::Owned(error.to_owned()), description }
+        Error { kind, code: Cow::Owned(error.to_owned()), description, check: "" }
     }
 
     /// The stable machine-readable code (`error` on the JS side).

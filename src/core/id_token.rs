@@ -71,28 +71,30 @@ fn invalid(why: impl Into<String>) -> Error {
 pub fn decode(raw: &str) -> Result<Jwt> {
     let mut parts = raw.split('.');
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(invalid("the ID token is not a JWS in compact form (three parts)"));
+        return Err(invalid("the ID token is not a JWS in compact form (three parts)").at("compact"));
     };
-    let part = |x: &str, what: &str| base64url::decode(x).ok_or_else(|| invalid(format!("the ID token's {what} is not base64url")));
-    let header_text = String::from_utf8(part(h, "header")?).map_err(|_| invalid("the ID token's header is not UTF-8"))?;
-    let payload_json = String::from_utf8(part(p, "payload")?).map_err(|_| invalid("the ID token's payload is not UTF-8"))?;
+    let part = |x: &str, what: &'static str| {
+        base64url::decode(x).ok_or_else(|| invalid(format!("the ID token's {what} is not base64url")).at(what))
+    };
+    let header_text = String::from_utf8(part(h, "header")?).map_err(|_| invalid("the ID token's header is not UTF-8").at("header"))?;
+    let payload_json = String::from_utf8(part(p, "payload")?).map_err(|_| invalid("the ID token's payload is not UTF-8").at("payload"))?;
     let signature = part(s, "signature")?;
-    let header = json::parse(&header_text).map_err(|_| invalid("the ID token's header is not JSON"))?;
+    let header = json::parse(&header_text).map_err(|_| invalid("the ID token's header is not JSON").at("header"))?;
     if header.str_of("alg").ok().flatten().is_none() {
-        return Err(invalid("the ID token's header has no alg"));
+        return Err(invalid("the ID token's header has no alg").at("alg"));
     }
-    let payload = json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON"))?;
+    let payload = json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON").at("payload"))?;
     let claims = claims_of(&payload)?;
     Ok(Jwt { header, claims, payload_json, signing_input: format!("{h}.{p}"), signature })
 }
 
 fn claims_of(v: &Value) -> Result<Claims> {
     if !matches!(v, Value::Object(_)) {
-        return Err(invalid("the ID token's payload is not a JSON object"));
+        return Err(invalid("the ID token's payload is not a JSON object").at("payload"));
     }
-    let wrong = |k: &str| invalid(format!("the ID token's `{k}` claim is missing or has the wrong type"));
-    let opt_str = |k: &str| v.string_of(k).map_err(|_| wrong(k));
-    let opt_int = |k: &str| v.int_of(k).map_err(|_| wrong(k));
+    let wrong = |k: &'static str| invalid(format!("the ID token's `{k}` claim is missing or has the wrong type")).at(k);
+    let opt_str = |k: &'static str| v.string_of(k).map_err(|_| wrong(k));
+    let opt_int = |k: &'static str| v.int_of(k).map_err(|_| wrong(k));
     let aud = match v.get("aud") {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) if !a.is_empty() => v.strings_of("aud").ok().flatten().ok_or_else(|| wrong("aud"))?,
@@ -143,62 +145,62 @@ pub const MAX_IAT_SKEW_SECS: i64 = 300;
 pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
     // 3.1.3.7 (2): iss must exactly match the issuer.
     if c.iss != e.issuer {
-        return Err(invalid(format!("iss {} is not the expected issuer {}", c.iss, e.issuer)));
+        return Err(invalid(format!("iss {} is not the expected issuer {}", c.iss, e.issuer)).at("iss"));
     }
     // 3.1.3.7 (3): aud must contain the client id.
     if !c.aud.iter().any(|a| a == e.client_id) {
-        return Err(invalid("aud does not contain this client's id"));
+        return Err(invalid("aud does not contain this client's id").at("aud"));
     }
     // 3.1.3.7 (4), (5): with several audiences azp is required; when present it must be the client.
     if c.aud.len() > 1 && c.azp.is_none() {
-        return Err(invalid("aud has several values and azp is missing"));
+        return Err(invalid("aud has several values and azp is missing").at("azp_missing"));
     }
     if c.azp.as_deref().is_some_and(|azp| azp != e.client_id) {
-        return Err(invalid("azp is not this client's id"));
+        return Err(invalid("azp is not this client's id").at("azp"));
     }
     // 3.1.3.7 (9): the current time must be before exp.
     if e.now > c.exp + e.leeway {
-        return Err(invalid("the ID token has expired (exp)"));
+        return Err(invalid("the ID token has expired (exp)").at("exp"));
     }
     // 3.1.3.7 (10): iat bounds how old or new the token may be.
     if c.iat > e.now + e.leeway + MAX_IAT_SKEW_SECS {
-        return Err(invalid("the ID token was issued in the future (iat)"));
+        return Err(invalid("the ID token was issued in the future (iat)").at("iat"));
     }
     // RFC 7519 §4.1.5: not before nbf.
     if c.nbf.is_some_and(|nbf| e.now + e.leeway < nbf) {
-        return Err(invalid("the ID token is not valid yet (nbf)"));
+        return Err(invalid("the ID token is not valid yet (nbf)").at("nbf"));
     }
     // 3.1.3.7 (11): nonce must equal the one sent.
     if let Some(nonce) = e.nonce {
         match c.nonce.as_deref() {
-            None => return Err(invalid("the ID token has no nonce")),
-            Some(n) if n != nonce => return Err(invalid("the ID token's nonce does not match the request")),
+            None => return Err(invalid("the ID token has no nonce").at("nonce_missing")),
+            Some(n) if n != nonce => return Err(invalid("the ID token's nonce does not match the request").at("nonce")),
             Some(_) => {}
         }
     }
     // 3.1.3.7 (12): with max_age, auth_time is required and bounds the session age.
     if let Some(max_age) = e.max_age {
         let Some(auth_time) = c.auth_time else {
-            return Err(invalid("max_age was requested and auth_time is missing"));
+            return Err(invalid("max_age was requested and auth_time is missing").at("auth_time_missing"));
         };
         if e.now > auth_time + max_age + e.leeway {
-            return Err(invalid("the end-user authenticated longer ago than max_age (auth_time)"));
+            return Err(invalid("the end-user authenticated longer ago than max_age (auth_time)").at("auth_time"));
         }
     }
     // Auth0 Organizations: an id `org_…` is compared exactly, a name case-insensitively.
     if let Some(org) = e.organization {
         if org.starts_with("org_") {
             if c.org_id.as_deref() != Some(org) {
-                return Err(invalid("org_id does not match the requested organization"));
+                return Err(invalid("org_id does not match the requested organization").at("org_id"));
             }
         } else if !c.org_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(org)) {
-            return Err(invalid("org_name does not match the requested organization"));
+            return Err(invalid("org_name does not match the requested organization").at("org_name"));
         }
     }
     // OIDC Core 12.2: a refreshed ID token must be for the same end-user.
     if let Some(sub) = e.sub {
         if c.sub != sub {
-            return Err(invalid("the refreshed ID token is for another subject (sub)"));
+            return Err(invalid("the refreshed ID token is for another subject (sub)").at("sub"));
         }
     }
     Ok(())
@@ -217,14 +219,14 @@ pub fn half_hash(digest: &[u8]) -> String {
 pub fn check_hashes(c: &Claims, code_digest: Option<&[u8]>, access_token_digest: Option<&[u8]>) -> Result<()> {
     if let Some(d) = code_digest {
         match c.c_hash.as_deref() {
-            None => return Err(invalid("the front-channel ID token has no c_hash")),
-            Some(h) if h != half_hash(d) => return Err(invalid("c_hash does not match the authorization code")),
+            None => return Err(invalid("the front-channel ID token has no c_hash").at("c_hash_missing")),
+            Some(h) if h != half_hash(d) => return Err(invalid("c_hash does not match the authorization code").at("c_hash")),
             Some(_) => {}
         }
     }
     if let (Some(d), Some(h)) = (access_token_digest, c.at_hash.as_deref()) {
         if h != half_hash(d) {
-            return Err(invalid("at_hash does not match the access token"));
+            return Err(invalid("at_hash does not match the access token").at("at_hash"));
         }
     }
     Ok(())
@@ -284,14 +286,14 @@ pub(crate) mod tests {
         check_hashes(&Claims::default(), None, Some(&at)).unwrap();
         let other = Sha256::digest("other");
         let d384 = Sha384::digest(code);
-        for (claims, code, at, needle) in [
-            (Claims::default(), Some(&d256[..]), None, "no c_hash"),
+        for (claims, code, at, check) in [
+            (Claims::default(), Some(&d256[..]), None, "c_hash_missing"),
             (good.clone(), Some(&other[..]), None, "c_hash"),
             (good.clone(), Some(&d384[..]), None, "c_hash"),
             (good.clone(), None, Some(&other[..]), "at_hash"),
         ] {
             let e = check_hashes(&claims, code, at).unwrap_err();
-            assert!(e.description().contains(needle), "{e:?}");
+            assert_eq!(e.check(), check, "{e:?}");
         }
     }
 
@@ -299,22 +301,24 @@ pub(crate) mod tests {
     fn refuses_malformed_tokens() {
         let b = |s: &str| base64url::encode(s.as_bytes());
         let table = [
-            String::new(),
-            "a.b".into(),
-            "a.b.c.d".into(),
-            format!("{}.{}.", b("{}"), b(GOOD)),
-            format!("{}.{}.", b(r#"{"alg":"RS256"}"#), "!!"),
-            format!("{}.{}.", b("not json"), b(GOOD)),
-            format!("{}.{}.", b(r#"{"alg":"RS256"}"#), b("[]")),
-            token(r#"{"iss":"https://i/","aud":"c","exp":2000,"iat":1000}"#),
-            token(r#"{"iss":"https://i/","sub":"u","aud":[],"exp":2000,"iat":1000}"#),
-            token(r#"{"iss":"https://i/","sub":"u","aud":[1],"exp":2000,"iat":1000}"#),
-            token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":"2000","iat":1000}"#),
-            token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":2000}"#),
-            token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":2000,"iat":1000,"nonce":5}"#),
+            (String::new(), "compact"),
+            ("a.b".into(), "compact"),
+            ("a.b.c.d".into(), "compact"),
+            (format!("{}.{}.", b("{}"), b(GOOD)), "alg"),
+            (format!("{}.{}.", b(r#"{"alg":"RS256"}"#), "!!"), "payload"),
+            (format!("{}.{}.", b("not json"), b(GOOD)), "header"),
+            (format!("{}.{}.", b(r#"{"alg":"RS256"}"#), b("[]")), "payload"),
+            (format!("{}.{}.!!", b(r#"{"alg":"RS256"}"#), b(GOOD)), "signature"),
+            (token(r#"{"iss":"https://i/","aud":"c","exp":2000,"iat":1000}"#), "sub"),
+            (token(r#"{"iss":"https://i/","sub":"u","aud":[],"exp":2000,"iat":1000}"#), "aud"),
+            (token(r#"{"iss":"https://i/","sub":"u","aud":[1],"exp":2000,"iat":1000}"#), "aud"),
+            (token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":"2000","iat":1000}"#), "exp"),
+            (token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":2000}"#), "iat"),
+            (token(r#"{"iss":"https://i/","sub":"u","aud":"c","exp":2000,"iat":1000,"nonce":5}"#), "nonce"),
         ];
-        for t in &table {
-            assert_eq!(decode(t).unwrap_err().code(), code::INVALID_ID_TOKEN, "{t}");
+        for (t, check) in &table {
+            let e = decode(t).unwrap_err();
+            assert_eq!((e.code(), e.check()), (code::INVALID_ID_TOKEN, *check), "{t}");
         }
     }
 
@@ -333,28 +337,26 @@ pub(crate) mod tests {
         let table: Vec<(Claims, Expectations<'static>, &str)> = vec![
             (with("iss", r#""https://evil/""#), expect(), "iss"),
             (with("aud", r#""other""#), expect(), "aud"),
-            (with("aud", r#"["c","other"]"#), expect(), "azp is missing"),
+            (with("aud", r#"["c","other"]"#), expect(), "azp_missing"),
             (with("azp", r#""other""#), expect(), "azp"),
-            (with("exp", "1439"), expect(), "expired"),
-            (with("iat", "1861"), expect(), "future"),
+            (with("exp", "1439"), expect(), "exp"),
+            (with("iat", "1861"), expect(), "iat"),
             (with("nbf", "1561"), expect(), "nbf"),
-            (with("nonce", ""), expect(), "no nonce"),
-            (with("nonce", r#""m""#), expect(), "nonce does not match"),
-            (with("auth_time", ""), Expectations { max_age: Some(10), ..expect() }, "auth_time is missing"),
-            (with("auth_time", "100"), Expectations { max_age: Some(10), ..expect() }, "max_age"),
+            (with("nonce", ""), expect(), "nonce_missing"),
+            (with("nonce", r#""m""#), expect(), "nonce"),
+            (with("auth_time", ""), Expectations { max_age: Some(10), ..expect() }, "auth_time_missing"),
+            (with("auth_time", "100"), Expectations { max_age: Some(10), ..expect() }, "auth_time"),
             (with("org_id", r#""org_2""#), Expectations { organization: Some("org_1"), ..expect() }, "org_id"),
             (with("org_name", r#""Other""#), Expectations { organization: Some("acme"), ..expect() }, "org_name"),
-            (with("sub", r#""u2""#), Expectations { sub: Some("u1"), nonce: None, ..expect() }, "subject"),
+            (with("sub", r#""u2""#), Expectations { sub: Some("u1"), nonce: None, ..expect() }, "sub"),
         ];
-        for (claims, e, needle) in table {
+        for (claims, e, check) in table {
             let err = validate(&claims, &e).unwrap_err();
-            assert_eq!(err.code(), code::INVALID_ID_TOKEN);
-            assert!(err.description().contains(needle), "{err:?} lacks {needle}");
+            assert_eq!((err.code(), err.check()), (code::INVALID_ID_TOKEN, check), "{err:?}");
         }
         // Within leeway is fine.
         validate(&with("exp", "1440"), &expect()).unwrap();
         validate(&with("nbf", "1560"), &expect()).unwrap();
-        validate(&with("aud", r#"["c","other"]"#), &expect()).unwrap_err();
         let mut multi = with("aud", r#"["c","other"]"#);
         multi.azp = Some("c".into());
         validate(&multi, &expect()).unwrap();

@@ -70,17 +70,18 @@ pub struct TokenResponse {
 /// Turns a token endpoint answer into a [`TokenResponse`] or a typed error.
 pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     if body.len() > MAX_RESPONSE_BYTES {
-        return Err(Error::new(code::INVALID_RESPONSE, "the token response is larger than 1 MB"));
+        return Err(Error::new(code::INVALID_RESPONSE, "the token response is larger than 1 MB").at("size"));
     }
     let parsed = json::parse(body);
     if status != 200 {
         return Err(process_error(status, parsed.ok().as_ref()));
     }
     let doc = parsed.map_err(|_| Error::new(code::INVALID_JSON, "the token endpoint answered 200 with a body that is not JSON"))?;
-    let wrong = |k: &str| Error::new(code::INVALID_RESPONSE, format!("the token response's `{k}` is missing or has the wrong type"));
-    let opt_str = |k: &str| doc.string_of(k).map_err(|_| wrong(k));
+    let wrong =
+        |k: &'static str| Error::new(code::INVALID_RESPONSE, format!("the token response's `{k}` is missing or has the wrong type")).at(k);
+    let opt_str = |k: &'static str| doc.string_of(k).map_err(|_| wrong(k));
     if !matches!(doc, Value::Object(_)) {
-        return Err(Error::new(code::INVALID_RESPONSE, "the token response is not a JSON object"));
+        return Err(Error::new(code::INVALID_RESPONSE, "the token response is not a JSON object").at("json"));
     }
     let access_token = opt_str("access_token")?.ok_or_else(|| wrong("access_token"))?;
     let token_type = opt_str("token_type")?.ok_or_else(|| wrong("token_type"))?;
@@ -97,7 +98,7 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     }
     .ok_or_else(|| wrong("expires_in"))?;
     if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
-        return Err(Error::new(code::INVALID_RESPONSE, format!("expires_in {expires_in} is outside 1 s to 1 year")));
+        return Err(Error::new(code::INVALID_RESPONSE, format!("expires_in {expires_in} is outside 1 s to 1 year")).at("expires_in"));
     }
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),

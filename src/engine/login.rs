@@ -491,7 +491,7 @@ impl Engine {
                     // OIDC Core 3.3.2.8-12: the hybrid flow's front-channel ID token is verified,
                     // and bound to the code by c_hash, before the code is exchanged.
                     Ok(()) if f.hybrid => match f.front_raw.take() {
-                        None => Err(Error::new(code::INVALID_CALLBACK, "the hybrid response has no id_token")),
+                        None => Err(Error::new(code::INVALID_CALLBACK, "the hybrid response has no id_token").at("id_token")),
                         Some(raw) => match self.verify_start(&raw) {
                             Err(e) => Err(e),
                             Ok(v) => return self.advance_front(id, f, v, Input::Start),
@@ -511,7 +511,7 @@ impl Engine {
                     Err(e) => Err(e),
                     Ok(mut response) => match response.id_token.take() {
                         // OIDC Core 3.1.3.3: an authentication response must carry an ID token.
-                        None => Err(Error::new(code::INVALID_RESPONSE, "the token response has no id_token")),
+                        None => Err(Error::new(code::INVALID_RESPONSE, "the token response has no id_token").at("id_token")),
                         Some(raw) => match self.verify_start(&raw) {
                             Err(e) => Err(e),
                             Ok(v) => return self.advance_id(id, f, v, response, raw, Input::Start),
@@ -613,7 +613,8 @@ impl Engine {
                 return Err(Error::new(
                     code::INVALID_ID_TOKEN,
                     "the token endpoint's ID token is for another subject than the front channel's",
-                ));
+                )
+                .at("sub"));
             }
             // A logout since the login started wins: the answer is dropped, never stored.
             if f.epoch != self.epoch {
@@ -660,12 +661,15 @@ impl Engine {
     pub(crate) fn verify_advance(&mut self, id: u32, v: &mut Verify, input: Input) -> Option<Result<Alg>> {
         match input {
             Input::Verified(Ok(true)) => return Some(Ok(v.alg)),
-            Input::Verified(Ok(false)) => return Some(Err(Error::new(code::INVALID_ID_TOKEN, "the ID token's signature is not valid"))),
+            Input::Verified(Ok(false)) => {
+                return Some(Err(Error::new(code::INVALID_ID_TOKEN, "the ID token's signature is not valid").at("signature")))
+            }
             Input::Verified(Err(())) => {
                 return Some(Err(Error::new(
                     code::INVALID_ID_TOKEN,
                     format!("the provider's key cannot be used for {} in this browser", v.alg.name()),
-                )));
+                )
+                .at("key")));
             }
             Input::Jwks(Err(e)) => return Some(Err(e)),
             Input::Start | Input::Jwks(Ok(())) => {}
@@ -688,7 +692,7 @@ impl Engine {
                     Ok(_) => None,
                 };
             }
-            return Some(Err(Error::new(code::INVALID_ID_TOKEN, "no key of the provider's JWK Set matches the ID token")));
+            return Some(Err(Error::new(code::INVALID_ID_TOKEN, "no key of the provider's JWK Set matches the ID token").at("kid")));
         };
         let (import, verify) = webcrypto_params(v.alg);
         let req = self.request(id, Expect::Verify);

@@ -167,7 +167,9 @@ fn cache_mode(ev: &Value) -> Result<CacheMode> {
         None | Some("on") => Ok(CacheMode::On),
         Some("off") => Ok(CacheMode::Off),
         Some("cache-only") => Ok(CacheMode::CacheOnly),
-        Some(other) => Err(Error::new(code::INVALID_OPTIONS, format!("cacheMode must be 'on', 'off' or 'cache-only', not '{other}'"))),
+        Some(other) => {
+            Err(Error::new(code::INVALID_OPTIONS, format!("cacheMode must be 'on', 'off' or 'cache-only', not '{other}'")).at("cacheMode"))
+        }
     }
 }
 

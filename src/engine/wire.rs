@@ -113,16 +113,21 @@ pub(crate) fn lock_names(ev: &Value) -> Vec<String> {
 fn transport_error(kind: &str, timeout_secs: u32) -> Error {
     match kind {
         "timeout" => Error::new(code::TIMEOUT, format!("the request did not complete within {timeout_secs} s")),
-        "too_big" => Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB"),
+        "too_big" => Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB").at("size"),
         "offline" => Error::new(code::NETWORK_ERROR, "the browser is offline"),
         "redirect" => Error::new(code::REDIRECT_NOT_FOLLOWED, "the API answered with a redirect, which is not followed with the token"),
         _ => Error::new(code::NETWORK_ERROR, "the request failed before an answer arrived (network, DNS or CORS)"),
     }
 }
 
-/// `{"name":…,"error":…,"error_description":…}` for the JS error the loop throws.
+/// `{"name":…,"error":…,"error_description":…,"check":…}` for the JS error the loop throws.
 pub fn error_json(e: &Error) -> String {
-    ObjectWriter::default().str("name", e.kind().js_name()).str("error", e.code()).str("error_description", e.description()).finish()
+    ObjectWriter::default()
+        .str("name", e.kind().js_name())
+        .str("error", e.code())
+        .str("error_description", e.description())
+        .opt_str("check", Some(e.check()).filter(|c| !c.is_empty()))
+        .finish()
 }
 
 fn bad(what: &str) -> Error {
@@ -130,24 +135,24 @@ fn bad(what: &str) -> Error {
 }
 
 /// A string option ([`Value::str_of`]'s policy: absent, `null` and `""` are `None`).
-pub fn opt_string(v: &Value, key: &str) -> Result<Option<String>> {
-    v.string_of(key).map_err(|_| bad(&format!("{key} must be a string")))
+pub fn opt_string(v: &Value, key: &'static str) -> Result<Option<String>> {
+    v.string_of(key).map_err(|_| bad(&format!("{key} must be a string")).at(key))
 }
 
 /// A boolean option, `None` when absent or `null`.
-pub fn opt_bool(v: &Value, key: &str) -> Result<Option<bool>> {
-    v.bool_of(key).map_err(|_| bad(&format!("{key} must be a boolean")))
+pub fn opt_bool(v: &Value, key: &'static str) -> Result<Option<bool>> {
+    v.bool_of(key).map_err(|_| bad(&format!("{key} must be a boolean")).at(key))
 }
 
 /// A whole number of seconds from 0 to one day.
-fn opt_seconds(v: &Value, key: &str) -> Result<Option<u32>> {
+fn opt_seconds(v: &Value, key: &'static str) -> Result<Option<u32>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match json::parse_int(n) {
             Some(s @ 0..=86_400) => Ok(Some(s as u32)),
-            _ => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
+            _ => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400")).at(key)),
         },
-        Some(_) => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400"))),
+        Some(_) => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400")).at(key)),
     }
 }
 
@@ -158,7 +163,7 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
     let members = match v {
         None | Some(Value::Null) => return Ok(params),
         Some(Value::Object(m)) => m,
-        Some(_) => return Err(bad("authorizationParams must be an object")),
+        Some(_) => return Err(bad("authorizationParams must be an object").at("authorizationParams")),
     };
     for (k, v) in members {
         let text = match v {
@@ -166,7 +171,7 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.clone(),
             Value::Bool(b) => (if *b { "true" } else { "false" }).to_owned(),
-            _ => return Err(bad(&format!("authorizationParams.{k} must be a string, a number or a boolean"))),
+            _ => return Err(bad(&format!("authorizationParams.{k} must be a string, a number or a boolean")).at("authorizationParams")),
         };
         match k.as_str() {
             "redirect_uri" => params.redirect_uri = Some(text),
@@ -186,11 +191,12 @@ pub fn options(text: &str) -> Result<Options> {
     if let Some(e) = js.get("endpoints") {
         for name in ["authorization_endpoint", "token_endpoint", "end_session_endpoint", "revocation_endpoint", "jwks_uri"] {
             if let Some(v) = opt_string(e, name)? {
-                endpoints.push((name.to_owned(), v));
+                endpoints.push((name, v));
             }
         }
     }
-    let algs = js.strings_of("idTokenSigningAlgs").map_err(|_| bad("idTokenSigningAlgs must be an array of strings"))?;
+    let algs =
+        js.strings_of("idTokenSigningAlgs").map_err(|_| bad("idTokenSigningAlgs must be an array of strings").at("idTokenSigningAlgs"))?;
     Ok(Options {
         domain: opt_string(&js, "domain")?.unwrap_or_default(),
         client_id: opt_string(&js, "clientId")?.unwrap_or_default(),
@@ -204,7 +210,9 @@ pub fn options(text: &str) -> Result<Options> {
         cross_tab: opt_bool(&js, "crossTab")?,
         authorize_timeout_in_seconds: opt_seconds(&js, "authorizeTimeoutInSeconds")?,
         use_refresh_tokens_fallback: opt_bool(&js, "useRefreshTokensFallback")?,
-        allowed_origins: js.strings_of("allowedOrigins").map_err(|_| bad("allowedOrigins must be an array of origins"))?,
+        allowed_origins: js
+            .strings_of("allowedOrigins")
+            .map_err(|_| bad("allowedOrigins must be an array of origins").at("allowedOrigins"))?,
     })
 }
 

@@ -59,55 +59,56 @@ async function assertNothingStored(page) {
   assert.equal(state.hash, '');
 }
 
-// [case, expected error, a phrase of its description, token requests the case may make]
+// [case, expected error, the check that failed (stable, never the English text), token
+// requests the case may make, authorize parameters]
 const CASES = [
-  ['bad-signature', 'invalid_id_token', 'signature is not valid', 1],
-  ['unknown-key', 'invalid_id_token', 'no key', 1],
-  ['alg-none', 'invalid_id_token', 'alg none is not allowed', 1],
-  ['hs256-confusion', 'invalid_id_token', 'alg HS256 is not allowed', 1],
-  ['kid-wrong-type', 'invalid_id_token', 'cannot verify RS256', 1],
-  ['jku-header', 'invalid_id_token', '`jku`', 1],
-  ['embedded-jwk', 'invalid_id_token', '`jwk`', 1],
-  ['wrong-iss', 'invalid_id_token', 'is not the expected issuer', 1],
-  ['wrong-aud', 'invalid_id_token', 'aud does not contain', 1],
-  ['multi-aud-no-azp', 'invalid_id_token', 'azp is missing', 1],
-  ['multi-aud-wrong-azp', 'invalid_id_token', 'azp is not', 1],
-  ['expired', 'invalid_id_token', 'expired', 1],
-  ['iat-future', 'invalid_id_token', 'issued in the future', 1],
-  ['nbf-future', 'invalid_id_token', 'not valid yet', 1],
-  ['nonce-missing', 'invalid_id_token', 'no nonce', 1],
-  ['nonce-wrong', 'invalid_id_token', 'nonce does not match', 1],
-  ['auth-time-old', 'invalid_id_token', 'max_age', 1, { max_age: 60 }],
+  ['bad-signature', 'invalid_id_token', 'signature', 1],
+  ['unknown-key', 'invalid_id_token', 'kid', 1],
+  ['alg-none', 'invalid_id_token', 'alg', 1],
+  ['hs256-confusion', 'invalid_id_token', 'alg', 1],
+  ['kid-wrong-type', 'invalid_id_token', 'key', 1],
+  ['jku-header', 'invalid_id_token', 'jku', 1],
+  ['embedded-jwk', 'invalid_id_token', 'jwk', 1],
+  ['wrong-iss', 'invalid_id_token', 'iss', 1],
+  ['wrong-aud', 'invalid_id_token', 'aud', 1],
+  ['multi-aud-no-azp', 'invalid_id_token', 'azp_missing', 1],
+  ['multi-aud-wrong-azp', 'invalid_id_token', 'azp', 1],
+  ['expired', 'invalid_id_token', 'exp', 1],
+  ['iat-future', 'invalid_id_token', 'iat', 1],
+  ['nbf-future', 'invalid_id_token', 'nbf', 1],
+  ['nonce-missing', 'invalid_id_token', 'nonce_missing', 1],
+  ['nonce-wrong', 'invalid_id_token', 'nonce', 1],
+  ['auth-time-old', 'invalid_id_token', 'auth_time', 1, { max_age: 60 }],
   ['wrong-org', 'invalid_id_token', 'org_id', 1, { organization: 'org_good' }],
   ['at-hash-wrong', 'invalid_id_token', 'at_hash', 1],
   ['c-hash-wrong', 'invalid_id_token', 'c_hash', 0, { response_type: 'code id_token' }],
-  ['iss-missing', 'invalid_issuer', 'no iss', 0],
-  ['iss-wrong', 'invalid_issuer', 'not the expected issuer', 0],
-  ['error-iss-wrong', 'invalid_issuer', 'not the expected issuer', 0],
-  ['error-without-iss', 'access_denied', 'call +1 555 0100', 0],
-  ['token-type-mac', 'unsupported_token_type', 'not Bearer', 1],
+  ['iss-missing', 'invalid_issuer', 'iss_missing', 0],
+  ['iss-wrong', 'invalid_issuer', 'iss', 0],
+  ['error-iss-wrong', 'invalid_issuer', 'iss', 0],
+  ['error-without-iss', 'access_denied', undefined, 0],
+  ['token-type-mac', 'unsupported_token_type', undefined, 1],
   ['expires-in-negative', 'invalid_response', 'expires_in', 1],
   ['expires-in-huge', 'invalid_response', 'expires_in', 1],
-  ['response-over-1mb', 'invalid_response', 'larger than 1 MB', 1],
-  ['response-over-1mb-chunked', 'invalid_response', 'larger than 1 MB', 1],
-  ['not-json', 'invalid_json', 'not JSON', 1],
+  ['response-over-1mb', 'invalid_response', 'size', 1],
+  ['response-over-1mb-chunked', 'invalid_response', 'size', 1],
+  ['not-json', 'invalid_json', undefined, 1],
   ['wrong-types', 'invalid_response', 'access_token', 1],
-  ['html-500', 'unexpected_status', 'HTTP 500', 1],
-  ['hung', 'timeout', `within ${TIMEOUT_S} s`, 1],
-  ['jwks-not-json', 'invalid_jwks', 'not JSON', 1],
-  ['jwks-1000-keys', 'invalid_jwks', 'more than 100 keys', 1],
-  ['dup-state', 'invalid_callback', 'repeats the `state`', 0],
-  ['dup-code', 'invalid_callback', 'repeats the `code`', 0],
-  ['huge-url', 'invalid_callback', 'longer than 100 KB', 0],
+  ['html-500', 'unexpected_status', undefined, 1],
+  ['hung', 'timeout', undefined, 1],
+  ['jwks-not-json', 'invalid_jwks', 'json', 1],
+  ['jwks-1000-keys', 'invalid_jwks', 'size', 1],
+  ['dup-state', 'invalid_callback', 'state', 0],
+  ['dup-code', 'invalid_callback', 'code', 0],
+  ['huge-url', 'invalid_callback', 'length', 0],
 ];
 
-for (const [name, error, phrase, tokenRequests, params] of CASES) {
-  test(`forged: ${name} → ${error}`, async () => {
+for (const [name, error, check, tokenRequests, params] of CASES) {
+  test(`forged: ${name} → ${error}${check ? ` (${check})` : ''}`, async () => {
     const since = forger.log.length;
     const { page, outcome } = await loginUnder(name, params);
     assert.equal(outcome.error, error, JSON.stringify(outcome));
     assert.ok(outcome.isError);
-    assert.match(outcome.error_description, new RegExp(phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.equal(outcome.check, check, JSON.stringify(outcome));
     if (error === 'timeout') assert.equal(outcome.name, 'TimeoutError');
     assert.equal(forger.count('/token', since), tokenRequests, 'token requests');
     await assertNothingStored(page);
@@ -137,7 +138,7 @@ test('forged: a refresh whose ID token names another user ends the session', asy
   forger.setCase('refresh-other-sub');
   const err = await page.evaluate(() => auth.getTokenSilently({ cacheMode: 'off' }).then(() => null, errorOf));
   assert.equal(err.error, 'invalid_id_token');
-  assert.match(err.error_description, /another subject/);
+  assert.equal(err.check, 'sub');
   assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
   assert.equal(await page.evaluate(() => auth.getTokenSilently({ cacheMode: 'cache-only' })), undefined);
   await page.context().close();

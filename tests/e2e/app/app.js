@@ -4,7 +4,7 @@ import { createAuthClient } from '/pkg/index.js';
 import config from '/config.js';
 
 const status = document.getElementById('status');
-window.errorOf = (e) => ({ name: e.name, error: e.error, error_description: e.error_description, message: e.message, isError: e instanceof Error });
+window.errorOf = (e) => ({ name: e.name, error: e.error, error_description: e.error_description, check: e.check, message: e.message, isError: e instanceof Error });
 
 // Tests may turn cross-tab sharing off for a tab; sessionStorage survives the login redirect.
 const crossTab = sessionStorage.getItem('test.crossTab') !== '0';
