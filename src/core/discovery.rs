@@ -171,8 +171,8 @@ mod tests {
         let mut c = config("tenant.auth0.com");
         assert_eq!(from_options(&c), None);
         c.endpoints = vec![
-            ("authorization_endpoint".into(), "https://tenant.auth0.com/authorize".into()),
-            ("token_endpoint".into(), "https://tenant.auth0.com/oauth/token".into()),
+            ("authorization_endpoint", "https://tenant.auth0.com/authorize".into()),
+            ("token_endpoint", "https://tenant.auth0.com/oauth/token".into()),
         ];
         assert_eq!(from_options(&c).unwrap().token_endpoint, "https://tenant.auth0.com/oauth/token");
     }
