@@ -36,7 +36,11 @@ impl Store for SessionStorage {
         let _ = ss_remove(key);
     }
     fn keys(&self) -> Vec<String> {
-        (0..).map_while(|i| ss_key(i).ok().flatten()).collect()
+        let mut keys = Vec::new();
+        while let Some(k) = ss_key(keys.len() as u32).ok().flatten() {
+            keys.push(k);
+        }
+        keys
     }
 }
 

@@ -125,7 +125,13 @@ pub fn is_no_session(error: &str) -> bool {
 /// Every `state` value a callback URL carries, whatever else is wrong with it, so that a
 /// refused callback still consumes the transaction of the login it answers.
 pub fn states(url: &str) -> Vec<String> {
-    url.split(['?', '#', '&']).filter_map(|p| p.strip_prefix("state=")).filter_map(form::decode).filter(|s| !s.is_empty()).collect()
+    let mut out = Vec::new();
+    for p in url.split(['?', '#', '&']) {
+        if let Some(s) = p.strip_prefix("state=").and_then(form::decode).filter(|s| !s.is_empty()) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// The provider's error as a typed `AuthenticationError`.

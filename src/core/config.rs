@@ -27,8 +27,12 @@ pub const RESPONSE_TYPES: [&str; 2] = ["code", "code id_token"];
 impl AuthorizeParams {
     /// `self` with every parameter that `over` sets replaced by `over`'s.
     pub fn merged(&self, over: &AuthorizeParams) -> AuthorizeParams {
-        let mut extra: Vec<(String, String)> =
-            self.extra.iter().filter(|(k, _)| !over.extra.iter().any(|(o, _)| o == k)).cloned().collect();
+        let mut extra = Vec::new();
+        for (k, v) in &self.extra {
+            if !over.extra.iter().any(|(o, _)| o == k) {
+                extra.push((k.clone(), v.clone()));
+            }
+        }
         extra.extend(over.extra.iter().cloned());
         AuthorizeParams {
             redirect_uri: over.redirect_uri.clone().or_else(|| self.redirect_uri.clone()),

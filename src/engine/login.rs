@@ -436,7 +436,12 @@ impl Engine {
             let Value::Object(members) = m.data.get("response")? else {
                 return None;
             };
-            let pairs: Vec<(String, String)> = members.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect();
+            let mut pairs = Vec::new();
+            for (k, v) in members {
+                if let Some(v) = v.as_str() {
+                    pairs.push((k.clone(), v.to_owned()));
+                }
+            }
             let ours = pairs.iter().find(|(k, _)| k == "state").is_some_and(|(_, v)| v == state);
             return ours.then(|| callback::from_pairs(&pairs));
         }

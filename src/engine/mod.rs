@@ -331,7 +331,11 @@ impl Engine {
     }
 
     pub(crate) fn flow_ids(&self) -> Vec<u32> {
-        self.flows.iter().map(|(id, _)| *id).collect()
+        let mut ids = Vec::new();
+        for (id, _) in &self.flows {
+            ids.push(*id);
+        }
+        ids
     }
 
     // ----- calls -----

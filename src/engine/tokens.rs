@@ -213,7 +213,12 @@ impl Engine {
         let rt = self.session.refresh_token()?;
         let d = hash::sha256(rt.secret().as_bytes());
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        Some(d[..4].iter().flat_map(|b| [HEX[(b >> 4) as usize] as char, HEX[(b & 15) as usize] as char]).collect())
+        let mut out = String::new();
+        for b in &d[..4] {
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+        Some(out)
     }
 
     pub(crate) fn call_get_token(&mut self, call: u32, ev: &Value) -> Result<()> {

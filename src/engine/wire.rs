@@ -106,7 +106,13 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
 /// The lock names of a `held` list (held and pending locks of this origin); anything that
 /// is not a string is skipped.
 pub(crate) fn lock_names(ev: &Value) -> Vec<String> {
-    ev.get("held").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|n| n.as_str().map(str::to_owned)).collect()
+    let mut names = Vec::new();
+    for n in ev.get("held").and_then(Value::as_array).unwrap_or(&[]) {
+        if let Some(n) = n.as_str() {
+            names.push(n.to_owned());
+        }
+    }
+    names
 }
 
 /// A failed `fetch`, as the loop reports it.
