@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { ROOT, launchChromium, fillProviderForms } from '../tests/support/harness.mjs';
+import { ROOT, launchChromium, fillProviderForms, sleep } from '../tests/support/harness.mjs';
 import { startProvider, API_AUDIENCE, API_SCOPES } from '../examples/provider.mjs';
 import { startStatic, send } from '../examples/support/static.mjs';
 
@@ -65,7 +65,6 @@ provider = await startProvider({
   tls,
 });
 const browser = await launchChromium(['--enable-precise-memory-info', '--js-flags=--expose-gc', '--ignore-certificate-errors']);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 async function runOnce(sdk, run) {

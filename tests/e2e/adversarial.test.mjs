@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startForger } from '../support/forger.mjs';
-import { startApp, launchChromium } from '../support/harness.mjs';
+import { startApp, launchChromium, newPage } from '../support/harness.mjs';
 
 let forger;
 let app;
@@ -26,8 +26,8 @@ after(async () => {
 /** Logs in against the forger under `name`; returns the callback's outcome and the page. */
 async function loginUnder(name, authorizationParams = {}) {
   forger.setCase(name);
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(browser);
+  const context = page.context();
   await page.goto(`${app.origin}/`);
   await page.evaluate(() => window.ready);
   await Promise.all([

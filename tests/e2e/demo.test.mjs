@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { startDemo } from '../../examples/demo.mjs';
-import { ROOT, launchChromium, fillProviderForms } from '../support/harness.mjs';
+import { ROOT, launchChromium, fillProviderForms, newPage } from '../support/harness.mjs';
 
 export const SCREENSHOT = path.join(ROOT, 'tests/e2e/artifacts/demo.png');
 
@@ -37,8 +37,8 @@ async function signIn(page, button, user) {
 }
 
 test('sign in, list, add, renew with rotation, sign out', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(browser);
+  const context = page.context();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await signIn(page, 'login', 'ann');
@@ -78,8 +78,8 @@ test('sign in, list, add, renew with rotation, sign out', async () => {
 });
 
 test('a read-only sign-in hides "Add timesheet", and the API agrees', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(browser);
+  const context = page.context();
   await signIn(page, 'login-readonly', 'bob');
   assert.equal(await page.textContent('#scopes'), 'read:timesheets');
   await page.waitForSelector('#no-create:not([hidden])');

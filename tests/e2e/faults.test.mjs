@@ -5,19 +5,16 @@
 // the test expects. Requests are counted at the provider.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, openApp, login } from '../support/harness.mjs';
+import { startWorld, openApp, login, sleep, newPage, signedInPage } from '../support/harness.mjs';
 
 let world;
 before(async () => { world = await startWorld({ accessTokenTTL: 60 }); });
 after(async () => { await world?.close(); });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const requests = (path, since) => world.provider.log.slice(since).filter((e) => e.path === path);
 
 async function signedIn(user) {
-  const context = await world.browser.newContext();
-  const page = await context.newPage();
-  await login(page, world.app.origin, { user });
+  const page = await signedInPage(world, user);
   assert.equal(await page.evaluate(() => window.callbackError?.error), undefined);
   return page;
 }
@@ -88,8 +85,7 @@ test('a refresh response without an ID token leaves the user unchanged', async (
 });
 
 test('discovery answering 500 once: that call fails, the failure is not cached, and the next call succeeds', async () => {
-  const context = await world.browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(world.browser);
   await openApp(page, world.app.origin);
   const since = world.provider.log.length;
   world.provider.injectFault('/.well-known/openid-configuration', { kind: 'status', status: 500, body: 'oops' });
@@ -98,7 +94,7 @@ test('discovery answering 500 once: that call fails, the failure is not cached, 
   const second = await page.evaluate(() => auth.loginWithRedirect({ openUrl: () => {} }).then(() => 'ok', errorOf));
   assert.equal(second, 'ok');
   assert.equal(requests('/.well-known/openid-configuration', since).length, 2);
-  await context.close();
+  await page.context().close();
 });
 
 test('the JWK Set answering 500 once during a login: the callback fetches it once more and signs in', async () => {
@@ -116,9 +112,7 @@ test('the JWK Set answering 500 once during a login: the callback fetches it onc
 test('the JWK Set failing twice during a login: that login fails cleanly, and the next one succeeds', async () => {
   world.provider.injectFault('/jwks', { kind: 'status', status: 500, body: 'oops' });
   world.provider.injectFault('/jwks', { kind: 'status', status: 500, body: 'oops' });
-  const context = await world.browser.newContext();
-  const page = await context.newPage();
-  await login(page, world.app.origin, { user: 'fault-jwks-twice' });
+  const page = await signedInPage(world, 'fault-jwks-twice');
   assert.equal(await page.evaluate(() => window.callbackError?.error), 'invalid_jwks');
   const left = await page.evaluate(async () => ({
     authenticated: await auth.isAuthenticated(),
@@ -129,7 +123,7 @@ test('the JWK Set failing twice during a login: that login fails cleanly, and th
   await login(page, world.app.origin, { user: 'fault-jwks-twice' });
   assert.equal(await page.evaluate(() => window.callbackError?.error), undefined);
   assert.equal(await user(page), 'fault-jwks-twice');
-  await context.close();
+  await page.context().close();
 });
 
 test('a token endpoint that takes 3 s: the login succeeds', async () => {
@@ -142,8 +136,8 @@ test('a token endpoint that takes 3 s: the login succeeds', async () => {
 });
 
 test('invalid_grant on a refresh ends the session in every tab, within a message delivery', async () => {
-  const context = await world.browser.newContext();
-  const first = await context.newPage();
+  const first = await newPage(world.browser);
+  const context = first.context();
   await login(first, world.app.origin, { user: 'fault-invalid-grant' });
   const second = await context.newPage();
   await openApp(second, world.app.origin);

@@ -2,7 +2,7 @@
 // Requests are counted at the provider, never in the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, watchTokens, openApp, login, replayRefreshToken } from '../support/harness.mjs';
+import { startWorld, watchTokens, openApp, login, replayRefreshToken, sleep, newPage as openPage } from '../support/harness.mjs';
 
 const TTL = 5; // access-token lifetime at the provider, seconds
 let world;
@@ -10,15 +10,9 @@ let world;
 before(async () => { world = await startWorld({ accessTokenTTL: TTL }); });
 after(async () => { await world?.close(); });
 
-async function newPage() {
-  const context = await world.browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  return page;
-}
+const newPage = () => openPage(world.browser);
 
 const tokenGrants = (grant, since) => world.provider.count('/token', grant, since);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test('full login through the provider form, then tokens from memory', async () => {
   const page = await newPage();
@@ -167,7 +161,7 @@ test('fetchWithAuth sends the token only to allowed origins, and follows no redi
   await page.context().close();
 });
 
-test('5. a wrong state throws and makes no token request', async () => {
+test('a wrong state throws and makes no token request', async () => {
   const page = await newPage();
   const since = world.provider.log.length;
   // No login pending at all.
@@ -185,7 +179,7 @@ test('5. a wrong state throws and makes no token request', async () => {
   await page.context().close();
 });
 
-test('6. a replayed callback URL throws and makes no token request; a repeated call shares the promise', async () => {
+test('a replayed callback URL throws and makes no token request; a repeated call shares the promise', async () => {
   const page = await newPage();
   let callbackUrl;
   page.on('request', (r) => { if (r.url().includes('/callback.html?') && r.url().includes('code=')) callbackUrl = r.url(); });
@@ -202,7 +196,7 @@ test('6. a replayed callback URL throws and makes no token request; a repeated c
   await page.context().close();
 });
 
-test('7. error=access_denied from the provider surfaces with its description', async () => {
+test('error=access_denied from the provider surfaces with its description', async () => {
   const page = await newPage();
   await openApp(page, world.app.origin);
   await Promise.all([page.waitForURL(/\/interaction\//), page.evaluate(() => { auth.loginWithRedirect(); })]);
@@ -218,7 +212,7 @@ test('7. error=access_denied from the provider surfaces with its description', a
   await page.context().close();
 });
 
-test('9. logout clears memory and reaches the end-session endpoint', async () => {
+test('logout clears memory and reaches the end-session endpoint', async () => {
   const page = await newPage();
   await login(page, world.app.origin, { user: 'erin' });
   // openUrl: false clears locally only.

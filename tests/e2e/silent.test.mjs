@@ -3,13 +3,13 @@
 // whose cookies the browser withholds. Against oidc-provider, counted at the provider.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, openApp, login, fillProviderForms } from '../support/harness.mjs';
+import { startWorld, openApp, login, fillProviderForms, newPage } from '../support/harness.mjs';
 
 const count = (world, path, grant, since) => world.provider.count(path, grant, since);
 
 async function reloadAndCheck(world, { user }) {
-  const context = await world.browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(world.browser);
+  const context = page.context();
   await login(page, world.app.origin, { user });
   await openApp(page, world.app.origin); // a reload: memory is gone, no other tab
   assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
@@ -40,8 +40,8 @@ for (const webMessage of [true, false]) {
     });
 
     test('an answer posted by another window of this origin, with the right state, is ignored', async () => {
-      const context = await world.browser.newContext();
-      const page = await context.newPage();
+      const page = await newPage(world.browser);
+      const context = page.context();
       await login(page, world.app.origin, { user: `forged-${webMessage}` });
       await openApp(page, world.app.origin);
       // As soon as the iframe exists, this window (not the iframe) posts a hand-off that
@@ -63,8 +63,8 @@ for (const webMessage of [true, false]) {
     });
 
     test('with no provider session, checkSession resolves signed out, fast, without an exception', async () => {
-      const context = await world.browser.newContext();
-      const page = await context.newPage();
+      const page = await newPage(world.browser);
+      const context = page.context();
       await openApp(page, world.app.origin);
       const started = Date.now();
       const outcome = await page.evaluate(() => auth.checkSession().then(() => null, errorOf));
@@ -78,8 +78,8 @@ for (const webMessage of [true, false]) {
     });
 
     test('getTokenSilently falls back to the iframe once when no refresh token is held', async () => {
-      const context = await world.browser.newContext();
-      const page = await context.newPage();
+      const page = await newPage(world.browser);
+      const context = page.context();
       await login(page, world.app.origin, { user: `fallback-${webMessage}` });
       await page.evaluate(() => window.ready);
       const token = await page.evaluate(async () => {
@@ -125,8 +125,8 @@ describe('loginWithPopup', () => {
   after(async () => { await world?.close(); });
 
   test('a popup login succeeds and keeps the page', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
     await fillProviderForms(popup, 'popper');
@@ -137,8 +137,8 @@ describe('loginWithPopup', () => {
   });
 
   test('getTokenWithPopup resolves the access token for the popup login\'s scope', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-token')]);
     await fillProviderForms(popup, 'token-popper');
@@ -150,8 +150,8 @@ describe('loginWithPopup', () => {
   });
 
   test('a popup the app opened itself works too, with the callback page handing the answer back', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#own-popup-login')]);
     await fillProviderForms(popup, 'own-popper');
@@ -161,8 +161,8 @@ describe('loginWithPopup', () => {
   });
 
   test('closing the popup rejects with PopupCancelledError within about a second', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
     await popup.waitForURL(/\/interaction\//);
@@ -177,8 +177,8 @@ describe('loginWithPopup', () => {
   });
 
   test('a popup left unanswered rejects with PopupTimeoutError at authorizeTimeoutInSeconds, and closes', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await openApp(page, world.app.origin);
     const popupOpened = page.waitForEvent('popup');
     const started = Date.now();
@@ -201,8 +201,8 @@ describe('loginWithPopup', () => {
   });
 
   test('a blocked popup rejects with PopupOpenError', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await openApp(page, world.app.origin);
     // The first window.open uses up the page's user activation, so the SDK's own
     // window.open after its awaits has none: the popup blocker refuses it.
@@ -220,8 +220,8 @@ describe('loginWithPopup when COOP cuts window.opener', () => {
   after(async () => { await world?.close(); });
 
   test('the callback page hands the answer over a BroadcastChannel', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await openApp(page, world.app.origin);
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
     await fillProviderForms(popup, 'coop');
@@ -237,8 +237,8 @@ describe('message security', () => {
   after(async () => { await world?.close(); });
 
   test('messages from a foreign origin or with a wrong state are ignored', async () => {
-    const context = await world.browser.newContext();
-    const page = await context.newPage();
+    const page = await newPage(world.browser);
+    const context = page.context();
     await login(page, world.app.origin, { user: 'guarded' });
     await openApp(page, world.app.origin);
     const since = world.provider.log.length;

@@ -3,14 +3,13 @@
 // Requests are counted at the provider.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorld, openApp, login } from '../support/harness.mjs';
+import { startWorld, openApp, login, sleep, newPage } from '../support/harness.mjs';
 
 const TTL = 5;
 let world;
 before(async () => { world = await startWorld({ accessTokenTTL: TTL }); });
 after(async () => { await world?.close(); });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const refreshes = (since) => world.provider.log.slice(since).filter((e) => e.grant_type === 'refresh_token');
 
 /** A signed-in first tab plus `extra` tabs that joined it, all in one context. */
@@ -92,8 +91,8 @@ test('logout in one tab signs out every tab within a second, with an event', asy
 });
 
 test('a login in one tab reaches the open tabs as an event', async () => {
-  const context = await world.browser.newContext();
-  const watcher = await context.newPage();
+  const watcher = await newPage(world.browser);
+  const context = watcher.context();
   await openApp(watcher, world.app.origin);
   assert.equal(await watcher.evaluate(() => auth.isAuthenticated()), false);
   const first = await context.newPage();
@@ -174,8 +173,8 @@ test('no token is written to any storage by the sharing tabs', async () => {
 });
 
 test('a session posted by a same-origin script with an unsigned, expired ID token is never shown', async () => {
-  const context = await world.browser.newContext();
-  const page = await context.newPage();
+  const page = await newPage(world.browser);
+  const context = page.context();
   await openApp(page, world.app.origin);
   const forger = await context.newPage();
   await forger.goto(`${world.app.origin}/config.js`);

@@ -108,6 +108,23 @@ export function watchTokens(page, provider) {
   };
 }
 
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A page in a new browser context (its own storage, as a new user's), page errors logged. */
+export async function newPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  return page;
+}
+
+/** A new user signed in through the provider's forms, on the callback page. */
+export async function signedInPage(world, user) {
+  const page = await newPage(world.browser);
+  await login(page, world.app.origin, { user });
+  return page;
+}
+
 /** Opens the test page and waits for its client. */
 export async function openApp(page, origin, pathname = '/') {
   await page.goto(origin + pathname);
