@@ -293,20 +293,9 @@ fn the_tab_that_finds_newer_tokens_takes_them_instead_of_refreshing() {
     assert!(w.token_fetches().is_empty(), "no refresh with a rotated token");
     assert!(w.all("post").iter().any(|p| p.get("data").unwrap().as_str().unwrap().contains("\"sync\"")));
     // The other tab answers with its session.
-    let mut theirs = crate::core::cache::Session::default();
-    let raw = id_token(&format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs()));
-    let jwt = crate::core::id_token::decode(&raw).unwrap();
-    let response = crate::core::token::process_response(200, &w.token_response("at-other", Some("rt-other"), 60)).unwrap();
-    theirs.store(
-        Some("https://api/"),
-        &w.e.config.effective_scope(None),
-        response,
-        Some((crate::core::secret::IdToken::new(raw), jwt)),
-        w.secs(),
-    );
-    theirs.set_generation(newer);
-    let msg = crate::core::tabs::session_message(&theirs);
-    w.send(&format!(r#"{{"tab":{}}}"#, json_string(&msg)));
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs());
+    let msg = w.tab_session(&claims, "at-other", newer);
+    w.send(&msg);
     // Its new ID token is verified like a login's before it is taken.
     assert!(w.outcome(call).is_none());
     w.serve_provider(true);
@@ -520,13 +509,9 @@ fn a_generation_from_the_future_is_ignored() {
     w.send(&format!(r#"{{"req":{}}}"#, w.req_of("hold")));
     assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at2"));
     // A session message stamped far ahead is not taken, so it cannot freeze later updates.
-    let mut theirs = crate::core::cache::Session::default();
-    let raw = id_token(&format!(r#"{{"iss":"{ISSUER}","sub":"evil","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs()));
-    let jwt = crate::core::id_token::decode(&raw).unwrap();
-    let response = crate::core::token::process_response(200, &w.token_response("at-evil", None, 60)).unwrap();
-    theirs.store(Some("https://api/"), "openid", response, Some((crate::core::secret::IdToken::new(raw), jwt)), w.secs());
-    theirs.set_generation(i64::MAX);
-    w.send(&format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::session_message(&theirs))));
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"evil","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs());
+    let msg = w.tab_session(&claims, "at-evil", i64::MAX);
+    w.send(&msg);
     assert!(w.e.session.generation() > mine && w.e.session.generation() < i64::MAX);
     assert_eq!(w.e.session.id_token().unwrap().sub, "u1");
 }
@@ -589,7 +574,8 @@ impl World {
         let raw = id_token(claims);
         let jwt = crate::core::id_token::decode(&raw).unwrap();
         let response = crate::core::token::process_response(200, &self.token_response(at, Some("rt-t"), 60)).unwrap();
-        theirs.store(Some("https://api/"), "openid", response, Some((crate::core::secret::IdToken::new(raw), jwt)), self.secs());
+        let scope = self.e.config.effective_scope(None);
+        theirs.store(Some("https://api/"), &scope, response, Some((crate::core::secret::IdToken::new(raw), jwt)), self.secs());
         theirs.set_generation(generation);
         format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::session_message(&theirs)))
     }
@@ -618,7 +604,7 @@ fn a_session_from_another_tab_is_verified_before_it_is_shown() {
     w.serve_provider(true);
     assert!(w.e.session.is_authenticated());
     assert!(w.find("event").is_some());
-    assert_eq!(w.e.session.find(Some("https://api/"), "openid").unwrap().access_token.secret(), "at-good");
+    assert_eq!(w.e.cached(None, None, w.now).as_deref(), Some("at-good"));
 }
 
 #[test]
