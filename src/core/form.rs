@@ -1,5 +1,7 @@
-//! `application/x-www-form-urlencoded` encoding and decoding (WHATWG URL §5),
-//! for authorize query strings, token request bodies and callback parameters.
+//! Query and form components, for authorize query strings, token request bodies and
+//! callback parameters. Encoding is RFC 3986 percent-encoding of everything but the
+//! unreserved characters (§2.1, §2.3), which every `application/x-www-form-urlencoded`
+//! parser (WHATWG URL §5) reads back; decoding follows that format (`+` is a space).
 
 /// Percent-encodes everything but RFC 3986 §2.3 unreserved characters.
 /// Spaces become `%20`, which both form decoders and strict URI parsers accept.
