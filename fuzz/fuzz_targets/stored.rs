@@ -17,5 +17,9 @@ fuzz_target!(|text: &str| {
     }
     let cfg = config::Config::new(config::Options { domain: "issuer.test".into(), client_id: "c".into(), ..Default::default() }).unwrap();
     let _ = discovery::process(&cfg, 200, text);
-    let _ = authorize::Transaction::from_json(text, 1_700_000_000);
+    let now = 1_700_000_000;
+    if let Ok(tx) = authorize::Transaction::from_json(text, now) {
+        // Whatever its numbers, an accepted transaction is within its lifetime.
+        assert!(tx.created_at >= now - authorize::TRANSACTION_TTL_SECS && tx.created_at <= now + 300);
+    }
 });

@@ -19,4 +19,7 @@ fuzz_target!(|text: &str| {
     ev.push('}');
     let out = e.handle(&ev, 1e12);
     assert!(json::parse(&out).is_ok());
+    // No session is taken before its ID token's signature is verified: nothing answered
+    // the engine's `verify`, so nothing may be served.
+    assert_eq!(e.cached(None, None, 1e12), None);
 });

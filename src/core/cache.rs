@@ -208,6 +208,29 @@ mod tests {
     }
 
     #[test]
+    fn extreme_expiries_and_lifetimes_never_make_a_token_immortal() {
+        let entry = |expires_at, lifetime| Entry {
+            audience: None,
+            scope: "openid".into(),
+            granted_scope: "openid".into(),
+            access_token: AccessToken::new("a".into()),
+            expires_at,
+            lifetime,
+        };
+        for (expires_at, lifetime, fresh) in [
+            (-i64::MAX, 60, false),
+            (i64::MIN, i64::MIN, false),
+            (-i64::MAX, -i64::MAX, false),
+            (1000, i64::MIN, false),
+            (2000, -i64::MAX, true),
+            (i64::MAX, i64::MAX, true),
+        ] {
+            assert_eq!(entry(expires_at, lifetime).is_fresh(1000, 60), fresh, "{expires_at} {lifetime}");
+            assert_eq!(entry(expires_at, lifetime).is_fresh(i64::MAX, 60), false, "nothing is fresh at the end of time");
+        }
+    }
+
+    #[test]
     fn the_exact_key_wins_over_a_covering_scope() {
         let mut s = Session::default();
         s.store(Some("api"), "openid read write", response("wide", None, None), None, 0);
