@@ -179,6 +179,21 @@ test('a wrong state throws and makes no token request', async () => {
   await page.context().close();
 });
 
+test('two loginWithRedirect calls in one tick (StrictMode) leave one transaction: the one the page navigates to', async () => {
+  const page = await newPage();
+  await openApp(page, world.app.origin);
+  const { opened, keys } = await page.evaluate(async () => {
+    const opened = [];
+    const openUrl = (u) => { opened.push(new URL(u).searchParams.get('state')); };
+    await Promise.all([auth.loginWithRedirect({ openUrl }), auth.loginWithRedirect({ openUrl })]);
+    return { opened, keys: Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')) };
+  });
+  assert.equal(opened.length, 2);
+  assert.equal(keys.length, 1, 'no orphaned verifier');
+  assert.ok(keys[0].endsWith(`.${opened[1]}`), 'the transaction kept is the last navigation\'s');
+  await page.context().close();
+});
+
 test('a replayed callback URL throws and makes no token request; a repeated call shares the promise', async () => {
   const page = await newPage();
   let callbackUrl;
