@@ -179,24 +179,25 @@ export interface IdToken extends User {
   org_name?: string;
 }
 
+/** The stable codes of the SDK's own errors; a provider's code (`access_denied`, …) passes through. */
+export type ErrorCode =
+  | 'invalid_options' | 'not_a_callback' | 'invalid_callback' | 'missing_transaction' | 'state_mismatch'
+  | 'transaction_expired' | 'invalid_transaction' | 'invalid_issuer' | 'discovery_failed' | 'network_error'
+  | 'timeout' | 'unexpected_status' | 'invalid_json' | 'invalid_response' | 'unsupported_token_type'
+  | 'invalid_id_token' | 'invalid_jwks' | 'missing_refresh_token' | 'login_required' | 'revocation_not_supported'
+  | 'popup_open' | 'cancelled' | 'browser_error' | 'origin_not_allowed' | 'redirect_not_followed'
+  | 'too_many_requests';
+
 /**
- * Every error the SDK rejects with. `name` is auth0-spa-js's class name
- * (`GenericError`, `AuthenticationError`, `TimeoutError`, `MissingRefreshTokenError`,
- * `MfaRequiredError`); `error` is a stable code: provider codes such as
- * `access_denied`, `invalid_grant`, or the SDK's own: `invalid_options`,
- * `not_a_callback`, `invalid_callback`, `missing_transaction`, `state_mismatch`,
- * `transaction_expired`, `invalid_transaction`, `invalid_issuer`, `discovery_failed`,
- * `network_error`, `timeout`, `unexpected_status`, `invalid_json`, `invalid_response`,
- * `unsupported_token_type`, `invalid_id_token`, `invalid_jwks`, `missing_refresh_token`,
- * `login_required`, `revocation_not_supported`, `popup_open`, `cancelled`, `browser_error`,
- * `origin_not_allowed`, `redirect_not_followed`, `too_many_requests`.
- * No token, code or verifier ever appears in a message.
+ * Every error the SDK rejects with is an instance of one of these classes, with
+ * auth0-spa-js's names and hierarchy: all extend `GenericError`, which extends `Error`, so
+ * `e instanceof MissingRefreshTokenError` works as it does there. `error` is a stable code;
+ * `check`, where one code covers several failures, names the one that failed. No token,
+ * code or verifier ever appears in a message.
  */
-export interface SpaAuthError extends Error {
-  name:
-    | 'GenericError' | 'AuthenticationError' | 'TimeoutError' | 'MissingRefreshTokenError' | 'MfaRequiredError'
-    | 'PopupOpenError' | 'PopupCancelledError' | 'PopupTimeoutError';
-  error: string;
+export declare class GenericError extends Error {
+  /** A stable code: one of {@link ErrorCode}, or the provider's own (`access_denied`, `invalid_grant`, …). */
+  error: ErrorCode | (string & {});
   error_description: string;
   /**
    * Which check failed, where one code covers several: the claim, header member or
@@ -204,7 +205,30 @@ export interface SpaAuthError extends Error {
    * Stable like `error`; read it, never the English description.
    */
   check?: string;
+  constructor(error: string, error_description: string, fields?: object);
 }
+/** The provider refused the login (`access_denied`, `login_required`, …). */
+export declare class AuthenticationError extends GenericError {
+  state?: string;
+  appState?: any;
+}
+export declare class TimeoutError extends GenericError {}
+export declare class PopupTimeoutError extends TimeoutError {
+  popup?: Window;
+}
+export declare class PopupCancelledError extends GenericError {
+  popup?: Window;
+}
+export declare class PopupOpenError extends GenericError {}
+export declare class MfaRequiredError extends GenericError {
+  mfa_token?: string;
+}
+export declare class MissingRefreshTokenError extends GenericError {
+  audience: string;
+  scope: string;
+}
+/** Any error the SDK rejects with. */
+export type SpaAuthError = GenericError;
 
 export declare class AuthClient {
   /** Prefer {@link createAuthClient}, which loads the wasm first. */

@@ -20,14 +20,27 @@ let early = query();
 const HANDOFF = 'spa-auth:handoff';
 const TOO_BIG = {};
 
-/** The engine's `{ name, error, error_description, check }` as a JS Error. */
-function toError(e) {
-  const x = new Error(e.error_description);
-  x.name = e.name;
-  x.error = e.error;
-  x.error_description = e.error_description;
-  if (e.check) x.check = e.check;
-  return x;
+/** auth0-spa-js's error classes and hierarchy: every one extends GenericError, which extends Error. */
+export class GenericError extends Error {
+  constructor(error, error_description, fields) {
+    super(error_description);
+    Object.assign(this, { error, error_description }, fields);
+  }
+}
+const named = (C, name) => (Object.defineProperty(C.prototype, 'name', { value: name, writable: true }), C);
+named(GenericError, 'GenericError');
+export const AuthenticationError = named(class extends GenericError {}, 'AuthenticationError');
+export const TimeoutError = named(class extends GenericError {}, 'TimeoutError');
+export const PopupTimeoutError = named(class extends TimeoutError {}, 'PopupTimeoutError');
+export const PopupCancelledError = named(class extends GenericError {}, 'PopupCancelledError');
+export const PopupOpenError = named(class extends GenericError {}, 'PopupOpenError');
+export const MfaRequiredError = named(class extends GenericError {}, 'MfaRequiredError');
+export const MissingRefreshTokenError = named(class extends GenericError {}, 'MissingRefreshTokenError');
+const CLASSES = { AuthenticationError, TimeoutError, PopupTimeoutError, PopupCancelledError, PopupOpenError, MfaRequiredError, MissingRefreshTokenError };
+
+/** The engine's `{ name, error, error_description, check, …fields }` as an instance of its class. */
+function toError({ name, error, error_description, ...fields }, popup) {
+  return new (CLASSES[name] ?? GenericError)(error, error_description, popup && /^Popup/.test(name) ? { ...fields, popup } : fields);
 }
 
 /** A response body as text, read as a stream that stops at `max` bytes. */
@@ -117,7 +130,7 @@ export class AuthClient {
     const back = (ev) => this.#feed({ req, ...ev });
     switch (f.do) {
       case 'resolve': return this.#settle(f.call, (c) => c.resolve(f.value ?? undefined));
-      case 'reject': return this.#settle(f.call, (c) => c.reject(toError(f.error)));
+      case 'reject': return this.#settle(f.call, (c) => c.reject(toError(f.error, c.popup)));
       case 'share':
         this.#calls.delete(f.call);
         this.#shared = f.with;
@@ -243,11 +256,13 @@ export class AuthClient {
       frame.src = f.url;
       document.body.append(frame);
     } else {
-      popup = this.#calls.get(f.call)?.popup;
+      const c = this.#calls.get(f.call);
+      popup = c?.popup;
       try {
         if (popup) popup.location.href = f.url;
         else popup = open(f.url, 'spa-auth:login', 'popup,width=480,height=680');
       } catch { popup = null; }
+      if (c && popup) c.popup = popup;
       if (!popup) setTimeout(() => back({ error: 'popup_open' }));
       else poll = setInterval(() => { if (popup.closed) { clearInterval(poll); back({ closed: 1 }); } }, f.poll);
     }

@@ -114,12 +114,15 @@ pub struct Error {
     code: Cow<'static, str>,
     description: String,
     check: &'static str,
+    /// The fields auth0-spa-js's classes carry: `state`, `appState` (JSON text),
+    /// `mfa_token`, `audience`, `scope`.
+    fields: Vec<(&'static str, String)>,
 }
 
 impl Error {
     /// An error of a given JS class, with one of the stable [`code`]s.
     pub fn of_kind(kind: Kind, code: &'static str, description: impl Into<String>) -> Self {
-        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "" }
+        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "", fields: Vec::new() }
     }
 
     /// An error with one of the stable [`code`]s, of the class the code implies:
@@ -131,7 +134,7 @@ impl Error {
             code::MISSING_REFRESH_TOKEN => Kind::MissingRefreshToken,
             _ => Kind::Generic,
         };
-        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "" }
+        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "", fields: Vec::new() }
     }
 
     /// Names the check that failed: the claim, header or member (`exp`, `alg`, `kid`,
@@ -140,6 +143,18 @@ impl Error {
     pub fn at(mut self, check: &'static str) -> Self {
         self.check = check;
         self
+    }
+
+    /// Adds a field of the JS error (`state`, `appState` as JSON text, `mfa_token`,
+    /// `audience`, `scope`).
+    pub fn with(mut self, name: &'static str, value: String) -> Self {
+        self.fields.push((name, value));
+        self
+    }
+
+    /// The extra fields of the JS error.
+    pub fn fields(&self) -> &[(&'static str, String)] {
+        &self.fields
     }
 
     /// The check that failed (`check` on the JS side), or `""`.
@@ -154,7 +169,7 @@ impl Error {
             Some(d) if !d.is_empty() => d.to_owned(),
             _ => error.to_owned(),
         };
-        Error { kind, code: Cow::Owned(error.to_owned()), description, check: "" }
+        Error { kind, code: Cow::Owned(error.to_owned()), description, check: "", fields: Vec::new() }
     }
 
     /// The stable machine-readable code (`error` on the JS side).

@@ -116,7 +116,12 @@ fn process_error(status: u16, doc: Option<&Value>) -> Error {
     match error {
         Some(e) if (400..500).contains(&status) && !e.is_empty() => {
             let description = doc.and_then(|d| d.get("error_description")).and_then(Value::as_str);
-            Error::from_provider(Kind::Generic, e, description)
+            let error = Error::from_provider(Kind::Generic, e, description);
+            // auth0-spa-js's MfaRequiredError carries the token that continues the MFA flow.
+            match doc.and_then(|d| d.str_of("mfa_token").ok().flatten()) {
+                Some(t) if e == "mfa_required" => error.with("mfa_token", t.to_owned()),
+                _ => error,
+            }
         }
         _ => Error::new(code::UNEXPECTED_STATUS, format!("the server answered HTTP {status} without an OAuth error")),
     }

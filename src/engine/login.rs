@@ -314,7 +314,7 @@ impl Engine {
             return Err(Error::new(code::STATE_MISMATCH, "the stored transaction belongs to another state"));
         }
         match response {
-            Response::Error { error, description, iss, .. } => Err(self.believed_error(&error, description, iss)),
+            Response::Error { error, description, iss, .. } => Err(self.believed_error(&error, description, iss, &tx)),
             Response::Code { code, iss, id_token, .. } => Ok((tx, code, iss, id_token)),
         }
     }
@@ -323,9 +323,16 @@ impl Engine {
     /// unless it names another issuer. Some providers leave `iss` out of errors such as
     /// `login_required` even where they advertise it, so an absent `iss` is accepted; the
     /// `state` match has already tied the error to this login.
-    fn believed_error(&self, error: &str, description: Option<String>, iss: Option<String>) -> Error {
+    fn believed_error(&self, error: &str, description: Option<String>, iss: Option<String>, tx: &Transaction) -> Error {
         match callback::check_iss(iss.as_deref(), &self.config.issuer, false, false) {
-            Ok(()) => callback::provider_error(error, description.as_deref()),
+            // auth0-spa-js's AuthenticationError carries the login's `state` and `appState`.
+            Ok(()) => {
+                let e = callback::provider_error(error, description.as_deref()).with("state", tx.state.clone());
+                match &tx.app_state {
+                    Some(a) => e.with("appState", a.clone()),
+                    None => e,
+                }
+            }
             Err(e) => e,
         }
     }
@@ -403,13 +410,13 @@ impl Engine {
                 let ex = Exchange::new(tx, code, iss, id_token, f.purpose, self.epoch);
                 self.step_exchange(id, ex, Input::Start).map(Flow::Exchange)
             }
-            (Ok(Response::Code { .. }), _) => {
-                self.complete(f.purpose, Err(Error::new(code::STATE_MISMATCH, "the answer belongs to another login")));
+            (Ok(Response::Error { error, description, iss, .. }), Some(tx)) => {
+                let e = self.believed_error(&error, description, iss, &tx);
+                self.complete(f.purpose, Err(e));
                 None
             }
-            (Ok(Response::Error { error, description, iss, .. }), _) => {
-                let e = self.believed_error(&error, description, iss);
-                self.complete(f.purpose, Err(e));
+            (Ok(_), _) => {
+                self.complete(f.purpose, Err(Error::new(code::STATE_MISMATCH, "the answer belongs to another login")));
                 None
             }
             (Err(e), _) => {

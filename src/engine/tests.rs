@@ -704,3 +704,19 @@ fn a_429_is_honoured_no_refresh_is_sent_before_retry_after_and_the_session_stays
         assert_eq!(crate::core::token::retry_after_secs(header), secs, "{header:?}");
     }
 }
+
+#[test]
+fn errors_carry_the_fields_of_their_auth0_class() {
+    let mut w = crossless();
+    w.call("login", r#""appState":{"returnTo":"/x"}"#);
+    w.serve_provider(true);
+    let state = w.state_sent();
+    let call = w.call("callback", &format!(r#""href":"https://app.example/cb?error=access_denied&state={state}""#));
+    let reject = w.fx.iter().find(|f| f.get("call").and_then(Value::as_i64) == Some(call.into())).unwrap().get("error").unwrap().clone();
+    assert_eq!(reject.get("name").unwrap().as_str(), Some("AuthenticationError"));
+    assert_eq!(reject.get("state").unwrap().as_str(), Some(state.as_str()));
+    assert_eq!(json::stringify(reject.get("appState").unwrap()), r#"{"returnTo":"/x"}"#, "appState as the app gave it");
+    let mfa =
+        crate::core::token::process_response(403, r#"{"error":"mfa_required","error_description":"MFA","mfa_token":"m1"}"#).unwrap_err();
+    assert_eq!((mfa.kind().js_name(), mfa.fields()), ("MfaRequiredError", &[("mfa_token", "m1".to_owned())][..]));
+}

@@ -385,10 +385,11 @@ impl Engine {
                 self.start_frame_login(Purpose::Fallback(id), Mode::Silent, params, 0);
                 return Some(f);
             }
-            let e = Error::new(
-                code::MISSING_REFRESH_TOKEN,
-                format!("Missing Refresh Token (audience: '{}', scope: '{}')", f.audience.as_deref().unwrap_or("default"), f.scope),
-            );
+            let audience = f.audience.clone().unwrap_or_else(|| "default".to_owned());
+            let e =
+                Error::new(code::MISSING_REFRESH_TOKEN, format!("Missing Refresh Token (audience: '{audience}', scope: '{}')", f.scope))
+                    .with("audience", audience)
+                    .with("scope", f.scope.clone());
             return self.finish_refresh(id, f, Err(e));
         };
         // The provider asked to wait (429 with Retry-After): no refresh until then.

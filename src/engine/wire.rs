@@ -128,12 +128,15 @@ fn transport_error(kind: &str, timeout_secs: u32) -> Error {
 
 /// `{"name":…,"error":…,"error_description":…,"check":…}` for the JS error the loop throws.
 pub fn error_json(e: &Error) -> String {
-    ObjectWriter::default()
+    let mut w = ObjectWriter::default()
         .str("name", e.kind().js_name())
         .str("error", e.code())
         .str("error_description", e.description())
-        .opt_str("check", Some(e.check()).filter(|c| !c.is_empty()))
-        .finish()
+        .opt_str("check", Some(e.check()).filter(|c| !c.is_empty()));
+    for (k, v) in e.fields() {
+        w = if *k == "appState" { w.raw(k, v) } else { w.str(k, v) };
+    }
+    w.finish()
 }
 
 fn bad(what: &str) -> Error {

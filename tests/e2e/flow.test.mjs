@@ -120,6 +120,10 @@ test('after expiry: one refresh for 50 callers, rotation, replay rejected by the
   assert.equal(await page.evaluate(() => auth.isAuthenticated()), false);
   const missing = await page.evaluate(() => auth.getTokenSilently().then(() => null, errorOf));
   assert.deepEqual([missing.name, missing.error, missing.isError], ['MissingRefreshTokenError', 'missing_refresh_token', true]);
+  assert.deepEqual(missing.instanceOf, ['GenericError', 'MissingRefreshTokenError'], 'instanceof works, with auth0-spa-js\'s hierarchy');
+  assert.equal(missing.audience, 'https://api.timesheets.test');
+  assert.match(missing.scope, /^openid profile email /);
+  assert.deepEqual(err.instanceOf, ['GenericError']);
   await page.context().close();
 });
 
@@ -214,13 +218,17 @@ test('a replayed callback URL throws and makes no token request; a repeated call
 test('error=access_denied from the provider surfaces with its description', async () => {
   const page = await newPage();
   await openApp(page, world.app.origin);
-  await Promise.all([page.waitForURL(/\/interaction\//), page.evaluate(() => { auth.loginWithRedirect(); })]);
+  await Promise.all([page.waitForURL(/\/interaction\//), page.evaluate(() => { auth.loginWithRedirect({ appState: { returnTo: '/x' } }); })]);
+  const state = new URL(page.url()).searchParams.get('state') ?? undefined;
   const since = world.provider.log.length;
   await page.click('text=[ Cancel ]');
   await page.waitForURL((u) => u.pathname === '/callback.html');
   await page.waitForFunction(() => window.callbackError);
   const err = await page.evaluate(() => window.callbackError);
   assert.deepEqual([err.name, err.error, err.error_description], ['AuthenticationError', 'access_denied', 'End-User aborted interaction']);
+  assert.deepEqual(err.instanceOf, ['GenericError', 'AuthenticationError']);
+  assert.deepEqual(err.appState, { returnTo: '/x' }, 'AuthenticationError.appState, as in auth0-spa-js');
+  assert.match(err.state, /^[A-Za-z0-9_-]{43}$/);
   assert.equal(tokenGrants(undefined, since), 0);
   const url = new URL(page.url());
   assert.equal(url.search, '?app=1', 'error, error_description, state and iss are cleaned');

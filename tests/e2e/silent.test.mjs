@@ -171,6 +171,8 @@ describe('loginWithPopup', () => {
     const err = await page.evaluate(() => window.popupResult);
     const ms = Date.now() - closedAt;
     assert.deepEqual([err.name, err.error], ['PopupCancelledError', 'cancelled']);
+    assert.deepEqual(err.instanceOf, ['GenericError', 'PopupCancelledError']);
+    assert.equal(err.popup, true, 'the popup window rides on the error, as in auth0-spa-js');
     assert.ok(ms < 2500, `${ms} ms`);
     console.log(`# popup closed: PopupCancelledError after ${ms} ms`);
     await context.close();

@@ -1,10 +1,18 @@
 // The e2e test page: creates a client with the public npm API of pkg/ and, on the
 // callback page, handles the redirect. Tests drive `window.auth` with page.evaluate.
-import { createAuthClient } from '/pkg/index.js';
+import * as sdk from '/pkg/index.js';
+
+const { createAuthClient } = sdk;
 import config from '/config.js';
 
 const status = document.getElementById('status');
-window.errorOf = (e) => ({ name: e.name, error: e.error, error_description: e.error_description, check: e.check, message: e.message, isError: e instanceof Error });
+const CLASSES = ['GenericError', 'AuthenticationError', 'TimeoutError', 'PopupTimeoutError', 'PopupCancelledError', 'PopupOpenError', 'MfaRequiredError', 'MissingRefreshTokenError'];
+window.errorOf = (e) => ({
+  name: e.name, error: e.error, error_description: e.error_description, check: e.check, message: e.message, isError: e instanceof Error,
+  // Every exported class the error is an instance of, as an auth0-spa-js app tests with instanceof.
+  instanceOf: CLASSES.filter((c) => e instanceof sdk[c]),
+  state: e.state, appState: e.appState, audience: e.audience, scope: e.scope, mfa_token: e.mfa_token, popup: e.popup ? true : undefined,
+});
 
 // Tests may turn cross-tab sharing off for a tab; sessionStorage survives the login redirect.
 const crossTab = sessionStorage.getItem('test.crossTab') !== '0';
