@@ -12,6 +12,7 @@ use super::error::{code, Error, Result};
 use super::form::{self, Serializer};
 use super::json::{self, ObjectWriter};
 use super::pkce::{CodeVerifier, Pkce};
+use crate::core::text;
 
 /// How long a started login may take before its transaction is refused: 30 minutes,
 /// long enough for a sign-up with e-mail verification, short enough to bound replay.
@@ -106,7 +107,7 @@ pub fn request(
     let tx = Transaction {
         state: match mode {
             Mode::Redirect => base64url::encode(&random.state),
-            _ => format!("{HANDOFF_STATE_PREFIX}{}", base64url::encode(&random.state)),
+            _ => text::cat(&[HANDOFF_STATE_PREFIX, &base64url::encode(&random.state)]),
         },
         nonce: base64url::encode(&random.nonce),
         redirect_uri,

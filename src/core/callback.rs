@@ -7,6 +7,7 @@
 use super::error::{code, Error, Kind, Result};
 use super::form;
 use super::secret::{AuthorizationCode, IdToken};
+use crate::core::text;
 
 /// Callback URLs longer than this are refused before any parsing.
 pub const MAX_CALLBACK_URL_LEN: usize = 100 * 1024;
@@ -90,7 +91,7 @@ pub fn from_pairs(pairs: &[(String, String)]) -> Result<Response> {
         let first = found.next().map(|(_, v)| v.clone());
         // RFC 6749 §3.1: request and response parameters must not be included more than once.
         if found.next().is_some() {
-            return Err(Error::new(code::INVALID_CALLBACK, format!("the callback repeats the `{name}` parameter")).at(name));
+            return Err(Error::new(code::INVALID_CALLBACK, text::cat(&["the callback repeats the `", name, "` parameter"])).at(name));
         }
         Ok(first)
     };
@@ -146,7 +147,9 @@ pub fn provider_error(error: &str, description: Option<&str>) -> Error {
 pub fn check_iss(iss: Option<&str>, issuer: &str, advertised: bool, has_id_token: bool) -> Result<()> {
     match iss {
         Some(i) if i == issuer => Ok(()),
-        Some(i) => Err(Error::new(code::INVALID_ISSUER, format!("the response's iss {i} is not the expected issuer {issuer}")).at("iss")),
+        Some(i) => {
+            Err(Error::new(code::INVALID_ISSUER, text::cat(&["the response's iss ", i, " is not the expected issuer ", issuer])).at("iss"))
+        }
         None if advertised && !has_id_token => {
             Err(Error::new(code::INVALID_ISSUER, "the response has no iss, which this provider always sends (RFC 9207)").at("iss_missing"))
         }

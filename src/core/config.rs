@@ -2,6 +2,7 @@
 //! authorize parameters every request starts from.
 
 use super::error::{code, Error, Result};
+use crate::core::text;
 
 /// Authorize parameters as the app passes them (`authorizationParams`).
 /// Call-level parameters are merged over the client's with [`AuthorizeParams::merged`].
@@ -50,8 +51,11 @@ impl AuthorizeParams {
     /// Rejects parameters the SDK owns.
     pub fn check(&self) -> Result<()> {
         if let Some((k, _)) = self.extra.iter().find(|(k, _)| RESERVED.contains(&k.as_str())) {
-            return Err(Error::new(code::INVALID_OPTIONS, format!("authorizationParams.{k} is set by the SDK and cannot be passed"))
-                .at("authorizationParams"));
+            return Err(Error::new(
+                code::INVALID_OPTIONS,
+                text::cat(&["authorizationParams.", k, " is set by the SDK and cannot be passed"]),
+            )
+            .at("authorizationParams"));
         }
         if let Some(v) = self.extra("response_type") {
             if !RESPONSE_TYPES.contains(&v) {
@@ -105,8 +109,14 @@ pub struct Options {
 /// Validated client configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// The expected `iss` of the provider (OIDC Discovery §4.3, RFC 9207).
+    /// The expected `iss` of the provider (OIDC Discovery §4.3, RFC 9207). When it comes
+    /// from a `domain` that is an origin, discovery's spelling (with or without the trailing
+    /// slash) replaces it.
     pub issuer: String,
+    /// Whether `issuer` came from a `domain` with no path, and may gain or lose its slash.
+    pub issuer_is_origin: bool,
+    /// Whether the provider takes `offline_access` (discovery's `scopes_supported`).
+    pub offline_access: bool,
     /// Where discovery and Auth0's `/v2/logout` live: the domain's origin and path, no trailing slash.
     pub base_url: String,
     /// The OAuth client id.
@@ -151,10 +161,15 @@ impl Config {
             check_url(domain, "domain")?;
             (domain.to_owned(), domain.trim_end_matches('/').to_owned())
         } else {
-            let url = format!("https://{domain}/");
+            let url = text::cat(&["https://", domain, "/"]);
             check_url(&url, "domain")?;
-            (url, format!("https://{domain}"))
+            (url, text::cat(&["https://", domain]))
         };
+        // A domain that is an origin (no path) names the same discovery URL with or without
+        // the trailing slash, so discovery's own spelling of it is accepted (auth0-spa-js
+        // apps pass `https://tenant.auth0.com` and expect the issuer `…/`).
+        let issuer_is_origin =
+            options.issuer.is_none() && split_scheme(&issuer).is_some_and(|(_, r)| !r.trim_end_matches('/').contains('/'));
         let issuer = match options.issuer {
             Some(i) => {
                 check_url(&i, "issuer")?;
@@ -174,9 +189,8 @@ impl Config {
         }
         if let Some(algs) = &options.id_token_signing_algs {
             if let Some(a) = algs.iter().find(|a| super::jws::Alg::from_name(a).is_none()) {
-                return Err(
-                    bad(&format!("idTokenSigningAlgs: {a} is not one of RS256, PS256, ES256, ES384, EdDSA")).at("idTokenSigningAlgs")
-                );
+                return Err(bad(&text::cat(&["idTokenSigningAlgs: ", a, " is not one of RS256, PS256, ES256, ES384, EdDSA"]))
+                    .at("idTokenSigningAlgs"));
             }
         }
         let mut allowed_origins = None;
@@ -185,7 +199,7 @@ impl Config {
             let rest = split_scheme(o).map_or("", |(_, r)| r);
             let bare = rest.find(['/', '?']).is_none_or(|i| &rest[i..] == "/");
             let origin = origin_of(o).filter(|_| bare).ok_or_else(|| {
-                bad(&format!("allowedOrigins: {o} is not an origin (scheme://host[:port], no path)")).at("allowedOrigins")
+                bad(&text::cat(&["allowedOrigins: ", o, " is not an origin (scheme://host[:port], no path)"])).at("allowedOrigins")
             })?;
             allowed_origins.get_or_insert_with(Vec::new).push(origin);
         }
@@ -193,6 +207,8 @@ impl Config {
             allowed_origins = Some(Vec::new());
         }
         Ok(Config {
+            offline_access: true,
+            issuer_is_origin,
             allowed_origins,
             issuer,
             base_url,
@@ -210,11 +226,13 @@ impl Config {
     }
 
     /// The scope to request: always with `openid` (OIDC Core 3.1.2.1), and with
-    /// `offline_access` when refresh tokens are on (OIDC Core 11), without duplicates.
+    /// `offline_access` when refresh tokens are on (OIDC Core 11) and the provider lists
+    /// it in `scopes_supported` or has no such list, without duplicates. A scope the app
+    /// passes is sent as given, `offline_access` included.
     pub fn effective_scope(&self, requested: Option<&str>) -> String {
         let requested = requested.or(self.authorization_params.scope.as_deref()).unwrap_or(DEFAULT_SCOPE);
         let mut out = String::from("openid");
-        let extra = if self.use_refresh_tokens { "offline_access" } else { "" };
+        let extra = if self.use_refresh_tokens && self.offline_access { "offline_access" } else { "" };
         for s in requested.split(' ').chain([extra]) {
             if !s.is_empty() && !out.split(' ').any(|x| x == s) {
                 out.push(' ');
@@ -243,7 +261,7 @@ pub fn origin_of(url: &str) -> Option<String> {
         Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i + 1..]),
         _ => (authority, ""),
     };
-    let mut out = format!("{scheme}://{}", host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase());
+    let mut out = text::cat(&[&scheme, "://", &host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()]);
     if !matches!((scheme.as_str(), port), (_, "") | ("https", "443") | ("http", "80")) {
         out.push(':');
         out.push_str(port);
@@ -274,7 +292,7 @@ pub fn is_loopback(host: &str) -> bool {
 /// An endpoint or issuer must be `https`, or `http` on localhost, with no fragment
 /// (RFC 6749 §3.1, §3.2; RFC 8252 §8.3 for the loopback exception).
 pub fn check_url(url: &str, what: &'static str) -> Result<()> {
-    let bad = |why: &str| Err(Error::new(code::INVALID_OPTIONS, format!("{what} must be {why}")).at(what));
+    let bad = |why: &str| Err(Error::new(code::INVALID_OPTIONS, text::cat(&[what, " must be ", why])).at(what));
     let Some(host) = host_of(url) else {
         return bad("an absolute URL");
     };

@@ -5,6 +5,7 @@
 use super::config::{check_url, Config};
 use super::error::{code, Error, Result};
 use super::json;
+use crate::core::text;
 
 /// The provider endpoints and capabilities the SDK uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,11 +28,38 @@ pub struct Metadata {
     pub id_token_signing_algs: Option<Vec<String>>,
     /// `response_modes_supported` lists `web_message` (OAuth 2.0 Web Message Response Mode).
     pub web_message: bool,
+    /// `scopes_supported` lists `offline_access`, or the document has no such list.
+    pub offline_access: bool,
 }
 
 /// Where the metadata document lives (OIDC Discovery §4.1).
 pub fn url(config: &Config) -> String {
-    format!("{}/.well-known/openid-configuration", config.base_url)
+    text::cat(&[&config.base_url, "/.well-known/openid-configuration"])
+}
+
+/// The RFC 8414 metadata URL of the issuer (§3.1: the well-known segment goes between
+/// the host and the issuer's path).
+pub fn oauth_metadata_url(config: &Config) -> Option<String> {
+    let (scheme, rest) = super::config::split_scheme(&config.issuer)?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    Some(text::cat(&[
+        scheme,
+        "://",
+        host,
+        "/.well-known/oauth-authorization-server",
+        if path.is_empty() { "" } else { "/" },
+        path.trim_end_matches('/'),
+    ]))
+}
+
+/// The `revocation_endpoint` of an RFC 8414 metadata answer, which some providers publish
+/// only there; `None` unless it is a 200 for this issuer (§3.3) with a valid endpoint.
+pub fn revocation_of_oauth_metadata(config: &Config, status: u16, body: &str) -> Option<String> {
+    let doc = json::parse(body).ok().filter(|_| status == 200)?;
+    let issuer = doc.str_of("issuer").ok()??;
+    let same = issuer == config.issuer || (config.issuer_is_origin && issuer.trim_end_matches('/') == config.issuer.trim_end_matches('/'));
+    let endpoint = doc.string_of("revocation_endpoint").ok()??;
+    (same && check_url(&endpoint, "revocation_endpoint").is_ok()).then_some(endpoint)
 }
 
 /// Metadata taken from explicit options alone, when they name at least the
@@ -48,6 +76,7 @@ pub fn from_options(config: &Config) -> Option<Metadata> {
         iss_parameter_supported: false,
         id_token_signing_algs: None,
         web_message: false,
+        offline_access: true,
     })
 }
 
@@ -56,14 +85,15 @@ pub fn from_options(config: &Config) -> Option<Metadata> {
 pub(crate) fn auth0_like(config: &Config) -> Metadata {
     Metadata {
         issuer: config.issuer.clone(),
-        authorization_endpoint: format!("{}/authorize", config.base_url),
-        token_endpoint: format!("{}/oauth/token", config.base_url),
+        authorization_endpoint: text::cat(&[&config.base_url, "/authorize"]),
+        token_endpoint: text::cat(&[&config.base_url, "/oauth/token"]),
         end_session_endpoint: None,
         revocation_endpoint: None,
         jwks_uri: None,
         iss_parameter_supported: false,
         id_token_signing_algs: None,
         web_message: false,
+        offline_access: true,
     }
 }
 
@@ -72,22 +102,26 @@ pub(crate) fn auth0_like(config: &Config) -> Metadata {
 pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
     let fail = |why: String| Error::new(code::DISCOVERY_FAILED, why);
     if status != 200 {
-        return Err(fail(format!("{} answered HTTP {status}", url(config))).at("status"));
+        return Err(fail(text::cat(&[&url(config), " answered HTTP ", &text::int(status.into())])).at("status"));
     }
-    let doc = json::parse(body).map_err(|_| fail(format!("{} is not JSON", url(config))).at("json"))?;
+    let doc = json::parse(body).map_err(|_| fail(text::cat(&[&url(config), " is not JSON"])).at("json"))?;
     // An endpoint given in the options wins over the discovered one.
     let string = |k: &'static str| -> Result<Option<String>> {
-        let found = doc.string_of(k).map_err(|_| fail(format!("{k} is not a string")).at(k))?;
+        let found = doc.string_of(k).map_err(|_| fail(text::cat(&[k, " is not a string"])).at(k))?;
         Ok(config.endpoints.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()).or(found))
     };
-    let required = |k: &'static str| string(k)?.ok_or_else(|| fail(format!("metadata has no {k}")).at(k));
+    let required = |k: &'static str| string(k)?.ok_or_else(|| fail(text::cat(&["metadata has no ", k])).at(k));
     let issuer = required("issuer")?;
     // OIDC Discovery §4.3: the issuer in the document must be identical to the one expected.
-    if issuer != config.issuer {
-        return Err(fail(format!(
-            "metadata issuer {issuer} differs from the expected {}; set the `issuer` option if this is intended",
-            config.issuer
-        ))
+    let same_origin = config.issuer_is_origin && issuer.trim_end_matches('/') == config.issuer.trim_end_matches('/');
+    if issuer != config.issuer && !same_origin {
+        return Err(fail(text::cat(&[
+            "metadata issuer ",
+            &issuer,
+            " differs from the expected ",
+            &config.issuer,
+            "; set the `issuer` option if this is intended",
+        ]))
         .at("issuer"));
     }
     let endpoint = |k: &'static str, v: Option<String>| -> Result<Option<String>> {
@@ -107,6 +141,9 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
             fail("id_token_signing_alg_values_supported is not a list of strings".into()).at("id_token_signing_alg_values_supported")
         })?,
         web_message: doc.strings_of("response_modes_supported").ok().flatten().is_some_and(|m| m.iter().any(|m| m == "web_message")),
+        // Some providers issue refresh tokens without `offline_access` and refuse it as an
+        // unknown scope: it is asked for only where the provider lists it, or lists nothing.
+        offline_access: doc.strings_of("scopes_supported").ok().flatten().is_none_or(|s| s.iter().any(|s| s == "offline_access")),
         issuer,
     })
 }
@@ -118,6 +155,36 @@ mod tests {
 
     fn config(domain: &str) -> Config {
         Config::new(Options { domain: domain.into(), client_id: "c".into(), ..Options::default() }).unwrap()
+    }
+
+    #[test]
+    fn an_origin_domain_takes_discoverys_spelling_of_the_issuer_and_a_path_is_verbatim() {
+        let doc = |issuer: &str| {
+            format!(
+                r#"{{"issuer":"{issuer}","authorization_endpoint":"http://127.0.0.1:4000/a","token_endpoint":"http://127.0.0.1:4000/t"}}"#
+            )
+        };
+        for (domain, discovered) in [
+            ("http://127.0.0.1:4000", "http://127.0.0.1:4000/"),
+            ("http://127.0.0.1:4000/", "http://127.0.0.1:4000"),
+            ("http://127.0.0.1:4000", "http://127.0.0.1:4000"),
+            ("tenant.auth0.com", "https://tenant.auth0.com"),
+        ] {
+            let m = process(&config(domain), 200, &doc(discovered)).unwrap_or_else(|e| panic!("{domain} {discovered}: {e:?}"));
+            assert_eq!(m.issuer, discovered, "the value ID tokens are then checked against");
+        }
+        // A path is taken verbatim, and an explicit issuer always wins.
+        let e = process(&config("http://127.0.0.1:4000/oidc"), 200, &doc("http://127.0.0.1:4000/oidc/")).unwrap_err();
+        assert_eq!(e.check(), "issuer");
+        let explicit = Config::new(Options {
+            domain: "http://127.0.0.1:4000".into(),
+            client_id: "c".into(),
+            issuer: Some("http://127.0.0.1:4000".into()),
+            ..Options::default()
+        })
+        .unwrap();
+        assert_eq!(process(&explicit, 200, &doc("http://127.0.0.1:4000/")).unwrap_err().check(), "issuer");
+        assert_eq!(process(&config("http://127.0.0.1:4000"), 200, &doc("http://127.0.0.1:4001/")).unwrap_err().check(), "issuer");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! unreserved characters (§2.1, §2.3), which every `application/x-www-form-urlencoded`
 //! parser (WHATWG URL §5) reads back; decoding follows that format (`+` is a space).
 
+use crate::core::text;
+
 /// Percent-encodes everything but RFC 3986 §2.3 unreserved characters.
 /// Spaces become `%20`, which both form decoders and strict URI parsers accept.
 pub fn encode(out: &mut String, s: &str) {
@@ -94,7 +96,7 @@ pub fn append_query(url: &str, query: &str) -> String {
         "?"
     };
     let _ = fragment; // RFC 6749 §3.1: an endpoint URI must not have a fragment; it is dropped.
-    format!("{base}{sep}{query}")
+    text::cat(&[base, sep, query])
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 use super::base64url;
 use super::error::{code, Error, Result};
 use super::json::{self, Value};
+use crate::core::text;
 
 /// A decoded, not yet verified, compact JWS. Its signing input and signature are the
 /// token itself, so its `Debug` is redacted.
@@ -74,7 +75,7 @@ pub fn decode(raw: &str) -> Result<Jwt> {
         return Err(invalid("the ID token is not a JWS in compact form (three parts)").at("compact"));
     };
     let part = |x: &str, what: &'static str| {
-        base64url::decode(x).ok_or_else(|| invalid(format!("the ID token's {what} is not base64url")).at(what))
+        base64url::decode(x).ok_or_else(|| invalid(text::cat(&["the ID token's ", what, " is not base64url"])).at(what))
     };
     let header_text = String::from_utf8(part(h, "header")?).map_err(|_| invalid("the ID token's header is not UTF-8").at("header"))?;
     let payload_json = String::from_utf8(part(p, "payload")?).map_err(|_| invalid("the ID token's payload is not UTF-8").at("payload"))?;
@@ -85,14 +86,14 @@ pub fn decode(raw: &str) -> Result<Jwt> {
     }
     let payload = json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON").at("payload"))?;
     let claims = claims_of(&payload)?;
-    Ok(Jwt { header, claims, payload_json, signing_input: format!("{h}.{p}"), signature })
+    Ok(Jwt { header, claims, payload_json, signing_input: text::cat(&[h, ".", p]), signature })
 }
 
 fn claims_of(v: &Value) -> Result<Claims> {
     if !matches!(v, Value::Object(_)) {
         return Err(invalid("the ID token's payload is not a JSON object").at("payload"));
     }
-    let wrong = |k: &'static str| invalid(format!("the ID token's `{k}` claim is missing or has the wrong type")).at(k);
+    let wrong = |k: &'static str| invalid(text::cat(&["the ID token's `", k, "` claim is missing or has the wrong type"])).at(k);
     let opt_str = |k: &'static str| v.string_of(k).map_err(|_| wrong(k));
     let opt_int = |k: &'static str| v.int_of(k).map_err(|_| wrong(k));
     let aud = match v.get("aud") {
@@ -145,7 +146,7 @@ pub const MAX_IAT_SKEW_SECS: i64 = 300;
 pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
     // 3.1.3.7 (2): iss must exactly match the issuer.
     if c.iss != e.issuer {
-        return Err(invalid(format!("iss {} is not the expected issuer {}", c.iss, e.issuer)).at("iss"));
+        return Err(invalid(text::cat(&["iss ", &c.iss, " is not the expected issuer ", e.issuer])).at("iss"));
     }
     // 3.1.3.7 (3): aud must contain the client id.
     if !c.aud.iter().any(|a| a == e.client_id) {
@@ -243,12 +244,13 @@ pub(crate) mod tests {
 
     /// An unsigned test token with the given payload (signatures are checked by WebCrypto, not here).
     pub(crate) fn token(payload: &str) -> String {
-        format!(
-            "{}.{}.{}",
-            base64url::encode(br#"{"alg":"RS256","kid":"k"}"#),
-            base64url::encode(payload.as_bytes()),
-            base64url::encode(b"sig")
-        )
+        text::cat(&[
+            &base64url::encode(br#"{"alg":"RS256","kid":"k"}"#),
+            ".",
+            &base64url::encode(payload.as_bytes()),
+            ".",
+            &base64url::encode(b"sig"),
+        ])
     }
 
     const GOOD: &str = r#"{"iss":"https://i/","sub":"u1","aud":"c","exp":2000,"iat":1000,"nonce":"n","auth_time":900,"org_id":"org_1","org_name":"Acme","name":"Ann"}"#;
@@ -304,11 +306,11 @@ pub(crate) mod tests {
             (String::new(), "compact"),
             ("a.b".into(), "compact"),
             ("a.b.c.d".into(), "compact"),
-            (format!("{}.{}.", b("{}"), b(GOOD)), "alg"),
-            (format!("{}.{}.", b(r#"{"alg":"RS256"}"#), "!!"), "payload"),
-            (format!("{}.{}.", b("not json"), b(GOOD)), "header"),
-            (format!("{}.{}.", b(r#"{"alg":"RS256"}"#), b("[]")), "payload"),
-            (format!("{}.{}.!!", b(r#"{"alg":"RS256"}"#), b(GOOD)), "signature"),
+            (text::cat(&[&b("{}"), ".", &b(GOOD), "."]), "alg"),
+            (text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", "!!", "."]), "payload"),
+            (text::cat(&[&b("not json"), ".", &b(GOOD), "."]), "header"),
+            (text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", &b("[]"), "."]), "payload"),
+            (text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", &b(GOOD), ".!!"]), "signature"),
             (token(r#"{"iss":"https://i/","aud":"c","exp":2000,"iat":1000}"#), "sub"),
             (token(r#"{"iss":"https://i/","sub":"u","aud":[],"exp":2000,"iat":1000}"#), "aud"),
             (token(r#"{"iss":"https://i/","sub":"u","aud":[1],"exp":2000,"iat":1000}"#), "aud"),

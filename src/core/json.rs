@@ -452,7 +452,7 @@ impl ObjectWriter {
     /// Adds an integer member.
     pub fn int(mut self, k: &str, v: i64) -> Self {
         self.key(k);
-        self.0.push_str(&v.to_string());
+        self.0.push_str(&super::text::int(v));
         self
     }
     /// Adds a member whose value is already JSON text.

@@ -9,6 +9,7 @@
 
 use super::error::{code, Error, Result};
 use super::json::{self, Value};
+use crate::core::text;
 
 /// The signature algorithms the SDK verifies. `none` and every `HS*` are absent on
 /// purpose: a public client has no secret, so an HMAC "signature" proves nothing
@@ -83,12 +84,11 @@ pub fn check_header(header: &Value, allowed: &[Alg]) -> Result<(Alg, Option<Stri
     let name = header.get("alg").and_then(Value::as_str).ok_or_else(|| invalid("the ID token's header has no alg").at("alg"))?;
     let alg = Alg::from_name(name)
         .filter(|a| allowed.contains(a))
-        .ok_or_else(|| invalid(format!("the ID token's alg {name} is not allowed")).at("alg"))?;
+        .ok_or_else(|| invalid(text::cat(&["the ID token's alg ", name, " is not allowed"])).at("alg"))?;
     for embedded in ["jku", "x5u", "jwk", "x5c"] {
         if header.get(embedded).is_some() {
-            return Err(
-                invalid(format!("the ID token's header carries `{embedded}`; keys come only from the issuer's jwks_uri")).at(embedded)
-            );
+            return Err(invalid(text::cat(&["the ID token's header carries `", embedded, "`; keys come only from the issuer's jwks_uri"]))
+                .at(embedded));
         }
     }
     if header.get("crit").is_some() {
@@ -137,7 +137,7 @@ pub struct Jwks {
 pub fn process_jwks(status: u16, body: &str) -> Result<Jwks> {
     let bad = |why: &str| Error::new(code::INVALID_JWKS, why.to_owned());
     if status != 200 {
-        return Err(Error::new(code::INVALID_JWKS, format!("the JWK Set answered HTTP {status}")).at("status"));
+        return Err(Error::new(code::INVALID_JWKS, text::cat(&["the JWK Set answered HTTP ", &text::int(status.into())])).at("status"));
     }
     let doc = json::parse(body).map_err(|_| bad("the JWK Set is not JSON").at("json"))?;
     let keys = doc.get("keys").and_then(Value::as_array).ok_or_else(|| bad("the JWK Set has no `keys` array").at("keys"))?;
@@ -182,7 +182,7 @@ pub fn select_key<'a>(jwks: &'a Jwks, alg: Alg, kid: Option<&str>) -> Result<Opt
         Some(kid) => match jwks.keys.iter().find(|k| k.kid.as_deref() == Some(kid)) {
             None => Ok(None),
             Some(k) if k.fits(alg) => Ok(Some(k)),
-            Some(_) => Err(invalid(format!("the key {kid} cannot verify {} signatures", alg.name())).at("key")),
+            Some(_) => Err(invalid(text::cat(&["the key ", kid, " cannot verify ", alg.name(), " signatures"])).at("key")),
         },
         None => {
             let mut fitting = jwks.keys.iter().filter(|k| k.fits(alg));

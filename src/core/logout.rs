@@ -6,6 +6,7 @@
 use super::config::Config;
 use super::discovery::Metadata;
 use super::form::{self, Serializer};
+use crate::core::text;
 
 /// What the app passes as `logoutParams`.
 #[derive(Clone, Debug, Default)]
@@ -35,7 +36,7 @@ pub fn url(config: &Config, metadata: &Metadata, params: &LogoutParams, id_token
             if params.federated {
                 q.push_str("&federated");
             }
-            format!("{}/v2/logout?{q}", config.base_url)
+            text::cat(&[&config.base_url, "/v2/logout?", &q])
         }
     }
 }

@@ -21,4 +21,5 @@ pub mod logout;
 pub mod pkce;
 pub mod secret;
 pub mod tabs;
+pub mod text;
 pub mod token;

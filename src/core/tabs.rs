@@ -9,6 +9,7 @@ use super::cache::{CurrentIdToken, Entry, Session};
 use super::id_token;
 use super::json::{self, ObjectWriter, Value};
 use super::secret::{AccessToken, IdToken, RefreshToken};
+use crate::core::text;
 
 /// A message between tabs.
 #[derive(Debug)]
@@ -26,7 +27,8 @@ pub enum Message {
 
 /// The channel and lock name for one issuer and client.
 pub fn channel_name(issuer: &str, client_id: &str) -> String {
-    format!("spa-auth:{issuer}:{client_id}")
+    // Without the trailing slash: an origin issuer may gain or lose it at discovery.
+    text::cat(&["spa-auth:", issuer.trim_end_matches('/'), ":", client_id])
 }
 
 /// The `session` message for `session`.
@@ -138,7 +140,8 @@ mod tests {
     fn other_messages() {
         assert!(matches!(parse(&sync_message(42)), Some(Message::Sync { generation: 42 })));
         assert!(matches!(parse(&logout_message()), Some(Message::Logout)));
-        assert_eq!(channel_name("https://i/", "c"), "spa-auth:https://i/:c");
+        assert_eq!(channel_name("https://i/", "c"), "spa-auth:https://i:c");
+        assert_eq!(channel_name("https://i", "c"), channel_name("https://i/", "c"), "an origin issuer with or without its slash");
     }
 
     #[test]

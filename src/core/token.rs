@@ -12,6 +12,7 @@ use super::form::Serializer;
 use super::json::{self, Value};
 use super::pkce::CodeVerifier;
 use super::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
+use crate::core::text;
 
 /// Token responses larger than this are refused unread (a token response is a few KB).
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -77,8 +78,9 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
         return Err(process_error(status, parsed.ok().as_ref()));
     }
     let doc = parsed.map_err(|_| Error::new(code::INVALID_JSON, "the token endpoint answered 200 with a body that is not JSON"))?;
-    let wrong =
-        |k: &'static str| Error::new(code::INVALID_RESPONSE, format!("the token response's `{k}` is missing or has the wrong type")).at(k);
+    let wrong = |k: &'static str| {
+        Error::new(code::INVALID_RESPONSE, text::cat(&["the token response's `", k, "` is missing or has the wrong type"])).at(k)
+    };
     let opt_str = |k: &'static str| doc.string_of(k).map_err(|_| wrong(k));
     if !matches!(doc, Value::Object(_)) {
         return Err(Error::new(code::INVALID_RESPONSE, "the token response is not a JSON object").at("json"));
@@ -87,7 +89,7 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     let token_type = opt_str("token_type")?.ok_or_else(|| wrong("token_type"))?;
     // RFC 6749 §7.1 and RFC 6750 §4: the type is case-insensitive; only Bearer is supported.
     if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(Error::new(code::UNSUPPORTED_TOKEN_TYPE, format!("token_type {token_type} is not Bearer")));
+        return Err(Error::new(code::UNSUPPORTED_TOKEN_TYPE, text::cat(&["token_type ", &token_type, " is not Bearer"])));
     }
     let expires_in = doc.get("expires_in").ok_or_else(|| wrong("expires_in"))?;
     let expires_in = match expires_in {
@@ -98,7 +100,8 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     }
     .ok_or_else(|| wrong("expires_in"))?;
     if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
-        return Err(Error::new(code::INVALID_RESPONSE, format!("expires_in {expires_in} is outside 1 s to 1 year")).at("expires_in"));
+        return Err(Error::new(code::INVALID_RESPONSE, text::cat(&["expires_in ", &text::int(expires_in), " is outside 1 s to 1 year"]))
+            .at("expires_in"));
     }
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),
@@ -123,7 +126,10 @@ fn process_error(status: u16, doc: Option<&Value>) -> Error {
                 _ => error,
             }
         }
-        _ => Error::new(code::UNEXPECTED_STATUS, format!("the server answered HTTP {status} without an OAuth error")),
+        _ => Error::new(
+            code::UNEXPECTED_STATUS,
+            text::cat(&["the server answered HTTP ", &text::int(status.into()), " without an OAuth error"]),
+        ),
     }
 }
 

@@ -20,6 +20,7 @@ use crate::core::json::{self, ObjectWriter, Value};
 use crate::core::jws::{self, Alg};
 use crate::core::pkce::{CodeVerifier, Pkce};
 use crate::core::secret::{AuthorizationCode, IdToken};
+use crate::core::text;
 use crate::core::token::{self, TokenResponse};
 
 /// How long after a popup reads as closed an answer may still arrive (its last message,
@@ -155,7 +156,7 @@ const TX_PREFIX: &str = "spa-auth.tx.";
 
 impl Engine {
     fn tx_prefix(&self) -> String {
-        format!("{TX_PREFIX}{}.", self.config.client_id)
+        text::cat(&[TX_PREFIX, &self.config.client_id, "."])
     }
 
     /// Stores a transaction under its state, after dropping expired ones.
@@ -168,14 +169,14 @@ impl Engine {
                 self.store().remove(&key);
             }
         }
-        let key = format!("{prefix}{}", tx.state);
+        let key = text::cat(&[&prefix, &tx.state]);
         self.store().set(&key, &tx.to_json())
     }
 
     /// Reads and removes the transaction stored under `state`, in one synchronous step:
     /// whoever takes it first owns it, and a replayed callback finds nothing.
     fn tx_take(&mut self, state: &str) -> Option<String> {
-        let key = format!("{}{state}", self.tx_prefix());
+        let key = text::cat(&[&self.tx_prefix(), state]);
         let text = self.store_ref().get(&key);
         if text.is_some() {
             self.store().remove(&key);
@@ -186,7 +187,7 @@ impl Engine {
     /// Whether `url` carries the `state` of a login stored in this tab (read, not taken).
     pub(crate) fn answers_pending_login(&self, url: &str) -> bool {
         let prefix = self.tx_prefix();
-        callback::states(url).iter().any(|s| self.store_ref().get(&format!("{prefix}{s}")).is_some())
+        callback::states(url).iter().any(|s| self.store_ref().get(&text::cat(&[&prefix, s])).is_some())
     }
 
     fn tx_any_pending(&self) -> bool {
@@ -394,7 +395,7 @@ impl Engine {
                 Err(Error::of_kind(Kind::PopupCancelled, code::CANCELLED, "the popup was closed before the login finished"))
             }
             Input::Timer(r) if r == f.timeout_req => {
-                let text = format!("the login did not answer within {} s", self.config.authorize_timeout_secs);
+                let text = text::cat(&["the login did not answer within ", &text::int(self.config.authorize_timeout_secs.into()), " s"]);
                 Err(if popup { Error::of_kind(Kind::PopupTimeout, code::TIMEOUT, text) } else { Error::new(code::TIMEOUT, text) })
             }
             _ => return Some(Flow::Frame(f)),
@@ -679,7 +680,7 @@ impl Engine {
             Input::Verified(Err(())) => {
                 return Some(Err(Error::new(
                     code::INVALID_ID_TOKEN,
-                    format!("the provider's key cannot be used for {} in this browser", v.alg.name()),
+                    text::cat(&["the provider's key cannot be used for ", v.alg.name(), " in this browser"]),
                 )
                 .at("key")));
             }

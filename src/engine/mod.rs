@@ -30,6 +30,7 @@ use crate::core::discovery::{self, Metadata};
 use crate::core::error::{code, Error, Result};
 use crate::core::json::{ObjectWriter, Value};
 use crate::core::jws::{self, Jwks};
+use crate::core::text;
 use std::rc::Rc;
 
 pub use tokens::{CacheMode, TokenRequest};
@@ -173,6 +174,10 @@ pub struct Engine {
     pub(crate) prefetch_keys: bool,
     /// The `state` of the last redirect login this page stored.
     redirect_state: Option<String>,
+    /// Whether RFC 8414 metadata was asked for a missing `revocation_endpoint` (once).
+    pub(crate) asked_oauth_metadata: bool,
+    /// The `revocation_endpoint` RFC 8414 metadata named, when OIDC discovery had none.
+    pub(crate) oauth_revocation: Option<String>,
 }
 
 fn fx(kind: &str) -> ObjectWriter {
@@ -207,6 +212,8 @@ impl Engine {
             refresh: tokens::RefreshLock::default(),
             prefetch_keys: false,
             redirect_state: None,
+            asked_oauth_metadata: false,
+            oauth_revocation: None,
         })
     }
 
@@ -414,10 +421,13 @@ impl Engine {
         self.meta_req = None;
         let result = match input {
             Input::Http(Ok(r)) => discovery::process(&self.config, r.status, &r.body).map(|m| {
+                // Discovery's spelling of an origin issuer is the one ID tokens carry.
+                self.config.issuer.clone_from(&m.issuer);
+                self.config.offline_access = m.offline_access;
                 self.metadata = Some(Rc::new(m));
             }),
             Input::Http(Err(e)) => {
-                Err(Error::new(code::DISCOVERY_FAILED, format!("the provider metadata is unreachable: {}", e.description())))
+                Err(Error::new(code::DISCOVERY_FAILED, text::cat(&["the provider metadata is unreachable: ", e.description()])))
             }
             _ => Err(Error::new(code::DISCOVERY_FAILED, "no metadata")),
         };
@@ -462,7 +472,7 @@ impl Engine {
             Input::Http(Ok(r)) => jws::process_jwks(r.status, &r.body).map(|set| {
                 self.jwks = Some((Rc::new(set), self.now_ms));
             }),
-            Input::Http(Err(e)) => Err(Error::new(code::INVALID_JWKS, format!("the JWK Set is unreachable: {}", e.description()))),
+            Input::Http(Err(e)) => Err(Error::new(code::INVALID_JWKS, text::cat(&["the JWK Set is unreachable: ", e.description()]))),
             _ => Err(Error::new(code::INVALID_JWKS, "no JWK Set")),
         };
         for flow in std::mem::take(&mut self.jwks_waiters) {

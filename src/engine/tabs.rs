@@ -17,6 +17,7 @@ use crate::core::callback;
 use crate::core::id_token::{self, Expectations};
 use crate::core::json::Value;
 use crate::core::tabs::{self as messages, Message};
+use crate::core::text;
 
 /// How long a new tab waits for a live tab's session.
 pub const JOIN_MS: i64 = 200;
@@ -48,7 +49,7 @@ pub(crate) struct Adopt {
 
 /// The shared lock that says a tab holds tokens of `generation`.
 pub(crate) fn generation_lock(channel: &str, generation: i64) -> String {
-    format!("{channel}:gen:{generation}")
+    text::cat(&[channel, ":gen:", &text::int(generation)])
 }
 
 impl Engine {
@@ -156,7 +157,7 @@ impl Engine {
         let Some(channel) = &self.tabs.channel else {
             return 0;
         };
-        let prefix = format!("{channel}:gen:");
+        let prefix = text::cat(&[channel, ":gen:"]);
         names
             .iter()
             .filter_map(|n| crate::core::json::parse_int(n.strip_prefix(&prefix)?))

@@ -720,3 +720,69 @@ fn errors_carry_the_fields_of_their_auth0_class() {
         crate::core::token::process_response(403, r#"{"error":"mfa_required","error_description":"MFA","mfa_token":"m1"}"#).unwrap_err();
     assert_eq!((mfa.kind().js_name(), mfa.fields()), ("MfaRequiredError", &[("mfa_token", "m1".to_owned())][..]));
 }
+
+#[test]
+fn offline_access_is_asked_for_only_where_the_provider_takes_it() {
+    let scope_sent = |options: &str, scopes_supported: &str, login_scope: &str| {
+        let mut w = World::new(options);
+        w.call("login", login_scope);
+        let discovery = w.req_of("fetch");
+        let body = discovery_body().replace(r#""jwks_uri""#, &format!(r#"{scopes_supported}"jwks_uri""#));
+        w.reply(discovery, 200, &body);
+        let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
+        crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "scope").unwrap().1
+    };
+    assert_eq!(scope_sent("", "", ""), "openid profile email offline_access", "no list: asked for");
+    assert_eq!(scope_sent("", r#""scopes_supported":["openid","offline_access"],"#, ""), "openid profile email offline_access");
+    assert_eq!(scope_sent("", r#""scopes_supported":["openid","profile","email"],"#, ""), "openid profile email", "not listed: left out");
+    let explicit = r#""authorizationParams":{"scope":"openid offline_access"}"#;
+    assert_eq!(
+        scope_sent("", r#""scopes_supported":["openid"],"#, explicit),
+        "openid offline_access",
+        "the app's own scope is sent as given"
+    );
+}
+
+#[test]
+fn a_revocation_endpoint_only_in_rfc_8414_metadata_is_found_there_once() {
+    let revoke = |oauth_body: Option<&str>| {
+        let mut w = crossless();
+        w.call("login", "");
+        let discovery = w.req_of("fetch");
+        w.reply(discovery, 200, &discovery_body().replace(r#""revocation_endpoint":"https://op.example/revoke","#, ""));
+        w.e.session.store(
+            None,
+            "openid",
+            crate::core::token::process_response(200, &w.token_response("a", Some("rt"), 60)).unwrap(),
+            None,
+            0,
+        );
+        let call = w.call("revoke", "");
+        let asked = w.fetch_to("https://op.example/.well-known/oauth-authorization-server").expect("RFC 8414 metadata is asked");
+        w.reply(World::req(&asked), 200, oauth_body.unwrap_or("{}"));
+        (w, call)
+    };
+    let (w, _) = revoke(Some(r#"{"issuer":"https://op.example/","revocation_endpoint":"https://op.example/oauth/revoke"}"#));
+    let post = w.fetch_to("https://op.example/oauth/revoke").expect("revoked at the endpoint RFC 8414 names");
+    assert!(post.get("body").unwrap().as_str().unwrap().contains("token=rt"));
+    let (mut w, call) = revoke(None);
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "revocation_not_supported");
+    let again = w.call("revoke", "");
+    assert!(w.all("fetch").is_empty(), "asked once per client");
+    assert_eq!(w.outcome(again).unwrap().unwrap_err(), "revocation_not_supported");
+    // Another issuer's document is not believed.
+    let (w, _) = revoke(Some(r#"{"issuer":"https://evil.example/","revocation_endpoint":"https://evil.example/revoke"}"#));
+    assert!(w.fetch_to("https://evil.example/revoke").is_none());
+    let c = |issuer: &str| {
+        crate::core::config::Config::new(crate::core::config::Options {
+            domain: issuer.into(),
+            client_id: "c".into(),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    assert_eq!(
+        crate::core::discovery::oauth_metadata_url(&c("https://op.example/tenant/")).as_deref(),
+        Some("https://op.example/.well-known/oauth-authorization-server/tenant")
+    );
+}

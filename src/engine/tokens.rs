@@ -14,12 +14,14 @@ use super::login::{Purpose, Verify};
 use super::{fx, tabs, Engine, Expect, Flow, Input};
 use crate::core::authorize::Mode;
 use crate::core::config::{self, AuthorizeParams};
+use crate::core::discovery;
 use crate::core::error::{code, Error, Result};
 use crate::core::hash;
 use crate::core::id_token::{self, Expectations};
 use crate::core::json::{self, ObjectWriter, Value};
 use crate::core::logout::{self, LogoutParams};
 use crate::core::secret::IdToken;
+use crate::core::text;
 use crate::core::token::{self, TokenResponse};
 
 /// How `getTokenSilently` uses the cache.
@@ -131,6 +133,8 @@ pub const CATCH_UP_MS: i64 = 1000;
 enum RevokePhase {
     Queued,
     Meta,
+    /// Asking RFC 8414 metadata for the `revocation_endpoint` OIDC discovery lacked.
+    OAuthMeta,
     Fetching,
 }
 
@@ -168,7 +172,8 @@ fn cache_mode(ev: &Value) -> Result<CacheMode> {
         Some("off") => Ok(CacheMode::Off),
         Some("cache-only") => Ok(CacheMode::CacheOnly),
         Some(other) => {
-            Err(Error::new(code::INVALID_OPTIONS, format!("cacheMode must be 'on', 'off' or 'cache-only', not '{other}'")).at("cacheMode"))
+            Err(Error::new(code::INVALID_OPTIONS, text::cat(&["cacheMode must be 'on', 'off' or 'cache-only', not '", other, "'"]))
+                .at("cacheMode"))
         }
     }
 }
@@ -386,16 +391,21 @@ impl Engine {
                 return Some(f);
             }
             let audience = f.audience.clone().unwrap_or_else(|| "default".to_owned());
-            let e =
-                Error::new(code::MISSING_REFRESH_TOKEN, format!("Missing Refresh Token (audience: '{audience}', scope: '{}')", f.scope))
-                    .with("audience", audience)
-                    .with("scope", f.scope.clone());
+            let e = Error::new(
+                code::MISSING_REFRESH_TOKEN,
+                text::cat(&["Missing Refresh Token (audience: '", &audience, "', scope: '", &f.scope, "')"]),
+            )
+            .with("audience", audience)
+            .with("scope", f.scope.clone());
             return self.finish_refresh(id, f, Err(e));
         };
         // The provider asked to wait (429 with Retry-After): no refresh until then.
         if self.now_ms() < self.refresh.not_before_ms {
             let secs = ((self.refresh.not_before_ms - self.now_ms()) / 1000.0).ceil() as i64;
-            let e = Error::new(code::TOO_MANY_REQUESTS, format!("the provider asked to wait {secs} s before the next refresh"));
+            let e = Error::new(
+                code::TOO_MANY_REQUESTS,
+                text::cat(&["the provider asked to wait ", &text::int(secs), " s before the next refresh"]),
+            );
             return self.finish_refresh(id, f, Err(e));
         }
         let Some(metadata) = self.metadata(id) else {
@@ -430,14 +440,17 @@ impl Engine {
         if let Some(r) = reply.as_ref().ok().filter(|r| r.status == 429) {
             let secs = token::retry_after_secs(r.retry_after.as_deref());
             self.refresh.not_before_ms = self.now_ms() + (secs * 1000) as f64;
-            let e = Error::new(code::TOO_MANY_REQUESTS, format!("the provider asked to wait {secs} s before the next refresh"));
+            let e = Error::new(
+                code::TOO_MANY_REQUESTS,
+                text::cat(&["the provider asked to wait ", &text::int(secs), " s before the next refresh"]),
+            );
             return self.finish_refresh(id, f, Err(e));
         }
         match reply.and_then(|r| token::process_response(r.status, &r.body)) {
             // The grant is gone (expired, revoked, or a replayed rotation): so is the session, in every tab.
             Err(e) if e.code() == "invalid_grant" => {
                 self.end_session(false);
-                self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, format!("the session has ended: {}", e.description()))))
+                self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, text::cat(&["the session has ended: ", e.description()]))))
             }
             Err(e) => self.finish_refresh(id, f, Err(e)),
             Ok(mut response) => match response.id_token.take() {
@@ -495,7 +508,14 @@ impl Engine {
         None
     }
 
-    pub(crate) fn step_revoke(&mut self, id: u32, mut f: Revoke, input: Input) -> Option<Revoke> {
+    pub(crate) fn step_revoke(&mut self, id: u32, mut f: Revoke, mut input: Input) -> Option<Revoke> {
+        if let (RevokePhase::OAuthMeta, Input::Http(reply)) = (&f.phase, &input) {
+            let found = reply.as_ref().ok().and_then(|r| discovery::revocation_of_oauth_metadata(&self.config, r.status, &r.body));
+            self.oauth_revocation = found;
+            // Once more, with what RFC 8414 metadata said.
+            f.phase = RevokePhase::Meta;
+            input = Input::Meta(Ok(()));
+        }
         let result: Result<()> = match (&f.phase, input) {
             (RevokePhase::Queued, Input::Start) if !self.take_turn(id) => return Some(f),
             (RevokePhase::Queued, Input::Start | Input::Granted) | (RevokePhase::Meta, Input::Meta(Ok(()))) => {
@@ -509,12 +529,22 @@ impl Engine {
                     f.phase = RevokePhase::Meta;
                     return Some(f);
                 };
-                match metadata.revocation_endpoint.as_deref() {
+                // OIDC discovery's endpoint, else RFC 8414's, asked for once per client.
+                let endpoint = metadata.revocation_endpoint.clone().or_else(|| self.oauth_revocation.clone());
+                let url = if endpoint.is_some() || self.asked_oauth_metadata { None } else { discovery::oauth_metadata_url(&self.config) };
+                if let Some(url) = url {
+                    self.asked_oauth_metadata = true;
+                    let req = self.request(id, Expect::Http);
+                    self.fetch(req, "GET", &url, None);
+                    f.phase = RevokePhase::OAuthMeta;
+                    return Some(f);
+                }
+                match endpoint {
                     None => Err(Error::new(code::REVOCATION_NOT_SUPPORTED, "the provider has no revocation_endpoint")),
                     Some(endpoint) => {
                         let body = token::revocation_body(&self.config.client_id, &rt);
                         let req = self.request(id, Expect::Http);
-                        self.fetch(req, "POST", endpoint, Some(&body));
+                        self.fetch(req, "POST", &endpoint, Some(&body));
                         f.phase = RevokePhase::Fetching;
                         return Some(f);
                     }
@@ -613,7 +643,7 @@ impl Engine {
         }
         Err(Error::new(
             code::ORIGIN_NOT_ALLOWED,
-            format!("fetchWithAuth sends the token only to allowedOrigins over https (or http on loopback), not to {origin}"),
+            text::cat(&["fetchWithAuth sends the token only to allowedOrigins over https (or http on loopback), not to ", &origin]),
         ))
     }
 

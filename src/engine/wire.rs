@@ -20,6 +20,7 @@ use super::Input;
 use crate::core::config::{AuthorizeParams, Options};
 use crate::core::error::{code, Error, Result};
 use crate::core::json::{self, ObjectWriter, Value};
+use crate::core::text;
 
 /// An HTTP answer. Its body may hold tokens, so its `Debug` is redacted.
 #[derive(Clone)]
@@ -118,7 +119,7 @@ pub(crate) fn lock_names(ev: &Value) -> Vec<String> {
 /// A failed `fetch`, as the loop reports it.
 fn transport_error(kind: &str, timeout_secs: u32) -> Error {
     match kind {
-        "timeout" => Error::new(code::TIMEOUT, format!("the request did not complete within {timeout_secs} s")),
+        "timeout" => Error::new(code::TIMEOUT, text::cat(&["the request did not complete within ", &text::int(timeout_secs.into()), " s"])),
         "too_big" => Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB").at("size"),
         "offline" => Error::new(code::NETWORK_ERROR, "the browser is offline"),
         "redirect" => Error::new(code::REDIRECT_NOT_FOLLOWED, "the API answered with a redirect, which is not followed with the token"),
@@ -145,12 +146,12 @@ fn bad(what: &str) -> Error {
 
 /// A string option ([`Value::str_of`]'s policy: absent, `null` and `""` are `None`).
 pub fn opt_string(v: &Value, key: &'static str) -> Result<Option<String>> {
-    v.string_of(key).map_err(|_| bad(&format!("{key} must be a string")).at(key))
+    v.string_of(key).map_err(|_| bad(&text::cat(&[key, " must be a string"])).at(key))
 }
 
 /// A boolean option, `None` when absent or `null`.
 pub fn opt_bool(v: &Value, key: &'static str) -> Result<Option<bool>> {
-    v.bool_of(key).map_err(|_| bad(&format!("{key} must be a boolean")).at(key))
+    v.bool_of(key).map_err(|_| bad(&text::cat(&[key, " must be a boolean"])).at(key))
 }
 
 /// A whole number of seconds from 0 to one day.
@@ -159,9 +160,9 @@ fn opt_seconds(v: &Value, key: &'static str) -> Result<Option<u32>> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match json::parse_int(n) {
             Some(s @ 0..=86_400) => Ok(Some(s as u32)),
-            _ => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400")).at(key)),
+            _ => Err(bad(&text::cat(&[key, " must be a whole number of seconds from 0 to 86400"])).at(key)),
         },
-        Some(_) => Err(bad(&format!("{key} must be a whole number of seconds from 0 to 86400")).at(key)),
+        Some(_) => Err(bad(&text::cat(&[key, " must be a whole number of seconds from 0 to 86400"])).at(key)),
     }
 }
 
@@ -180,7 +181,11 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.clone(),
             Value::Bool(b) => (if *b { "true" } else { "false" }).to_owned(),
-            _ => return Err(bad(&format!("authorizationParams.{k} must be a string, a number or a boolean")).at("authorizationParams")),
+            _ => {
+                return Err(
+                    bad(&text::cat(&["authorizationParams.", k, " must be a string, a number or a boolean"])).at("authorizationParams")
+                )
+            }
         };
         match k.as_str() {
             "redirect_uri" => params.redirect_uri = Some(text),
