@@ -29,6 +29,10 @@ node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --zero-filled-memo
   target/pkg-js/spa_auth_bg.wasm -o pkg/spa_auth_bg.wasm
 cp pkg-template/index.js target/pkg-js/index.js
 node_modules/.bin/esbuild target/pkg-js/index.js --bundle --minify --format=esm --log-level=warning --outfile=pkg/index.js
-cp pkg-template/package.json pkg-template/index.d.ts pkg-template/README.md pkg/
+# The framework bindings are subpath modules of their own: an app that does not import one
+# ships none of it; one that does shares the client module above.
+node_modules/.bin/esbuild pkg-template/react.js --bundle --minify --format=esm --log-level=warning \
+  --external:react --external:./index.js --outfile=pkg/react.js
+cp pkg-template/package.json pkg-template/index.d.ts pkg-template/react.d.ts pkg-template/README.md pkg/
 
 bash scripts/size.sh

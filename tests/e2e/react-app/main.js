@@ -1,0 +1,39 @@
+// A React 19 app in StrictMode on spa-auth/react, as an auth0-react app is written:
+// a status line, a protected route (#/private) and an API call. Tests drive it through
+// `window.auth` (the useAuth() value) and count renders in `window.renders`.
+import { createElement as h, StrictMode, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { AuthProvider, useAuth, withAuthenticationRequired } from 'spa-auth/react';
+import { GenericError, MissingRefreshTokenError } from 'spa-auth';
+
+const config = await (await fetch('/config.json')).json();
+window.renders = { status: 0 };
+window.sdk = { GenericError, MissingRefreshTokenError };
+
+function Status() {
+  const auth = useAuth();
+  window.renders.status++;
+  window.auth = auth;
+  const text = auth.isLoading ? 'loading' : auth.isAuthenticated ? `signed in as ${auth.user.sub}` : 'signed out';
+  return h('p', { id: 'status' }, text);
+}
+
+const Private = withAuthenticationRequired(
+  () => h('p', { id: 'private' }, `private for ${useAuth().user.sub}`),
+  { onRedirecting: () => h('p', { id: 'private' }, 'redirecting') },
+);
+
+function App() {
+  useAuth(); // re-render when the session changes, to read the route again
+  const [n, setN] = useState(0);
+  window.rerender = () => setN((x) => x + 1);
+  return h('div', null, h(Status), location.hash === '#/private' ? h(Private) : null, h('span', { id: 'n' }, String(n)));
+}
+
+createRoot(document.getElementById('root')).render(
+  h(StrictMode, null, h(AuthProvider, {
+    domain: config.issuer,
+    clientId: config.clientId,
+    authorizationParams: { redirect_uri: `${location.origin}/`, audience: config.audience, scope: `openid profile email ${config.scopes}` },
+  }, h(App))),
+);
