@@ -33,6 +33,8 @@ node_modules/.bin/esbuild target/pkg-js/index.js --bundle --minify --format=esm 
 # ships none of it; one that does shares the client module above.
 node_modules/.bin/esbuild pkg-template/react.js --bundle --minify --format=esm --log-level=warning \
   --external:react --external:./index.js --outfile=pkg/react.js
-cp pkg-template/package.json pkg-template/index.d.ts pkg-template/react.d.ts pkg-template/README.md pkg/
+node_modules/.bin/esbuild pkg-template/vue.js --bundle --minify --format=esm --log-level=warning \
+  --external:vue --external:./index.js --outfile=pkg/vue.js
+cp pkg-template/package.json pkg-template/index.d.ts pkg-template/react.d.ts pkg-template/vue.d.ts pkg-template/README.md pkg/
 
 bash scripts/size.sh

@@ -12,7 +12,7 @@ done
 budget=$(grep -Eo '^[0-9]+' size-budget.txt | head -n 1)
 printf 'spa-auth ships %d bytes gzip -9 (%.1f KB); budget %d\n' "$total" "$(echo "$total/1024" | bc -l)" "$budget"
 # The bindings: shipped only by apps that import them, each on top of the total above.
-for f in pkg/react.js; do
+for f in pkg/react.js pkg/vue.js; do
   [ -f "$f" ] && printf '  binding %-14s %7d bytes raw %7d bytes gzip -9\n' "$(basename "$f")" "$(wc -c <"$f")" "$(gzip -9c "$f" | wc -c)"
 done
 if [ "${1:-}" = "--check" ] && [ "$total" -gt "$budget" ]; then

@@ -1,7 +1,8 @@
-// spa-auth/react in a React 19 app in StrictMode, built by Vite with the package installed
-// in its node_modules, in Chromium against the real provider. Requests are counted at the
-// provider, renders in the page.
-import { test, before, after } from 'node:test';
+// spa-auth/react in a React 19 app in StrictMode, and spa-auth/vue in a Vue 3 app with
+// vue-router, each built by Vite with the package installed in its node_modules, in
+// Chromium against the real provider. Requests are counted at the provider, renders in
+// the page.
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,13 @@ import { startProvider, API_AUDIENCE, API_SCOPES } from '../../examples/provider
 import { startStatic, send } from '../../examples/support/static.mjs';
 import { whoamiRoute } from '../../examples/whoami-api.mjs';
 
+// [framework, app folder, how the app leaves its protected route]
+const FRAMEWORKS = [
+  ['React', 'react-app', () => { history.replaceState(null, '', '/'); window.rerender(); }],
+  ['Vue', 'vue-app', () => { location.hash = '#/'; }],
+];
+
+for (const [framework, folder, leaveRoute] of FRAMEWORKS) describe(framework, () => {
 let provider;
 let app;
 let browser;
@@ -18,9 +26,9 @@ let browser;
 before(async () => {
   // The app lives under the repository, so Vite resolves react from its node_modules; the
   // package is installed next to the app, as `npm install` would put it.
-  const dir = path.join(ROOT, 'target/e2e-react-app');
+  const dir = path.join(ROOT, `target/e2e-${folder}`);
   await fs.rm(dir, { recursive: true, force: true });
-  await fs.cp(path.join(ROOT, 'tests/e2e/react-app'), dir, { recursive: true });
+  await fs.cp(path.join(ROOT, 'tests/e2e', folder), dir, { recursive: true });
   await fs.cp(path.join(ROOT, 'pkg'), path.join(dir, 'node_modules/spa-auth'), { recursive: true });
   await viteBuild({ root: dir, logLevel: 'warn', build: { outDir: path.join(dir, 'dist'), target: 'es2022' } });
   app = await startStatic({
@@ -48,14 +56,14 @@ test('a protected route, an API call, refreshes without re-renders, logout from 
   const since = provider.log.length;
   // The protected route sends a signed-out user to the provider, and back to the route.
   await page.goto(`${app.origin}/#/private`);
-  await fillProviderForms(page, 'react-user');
-  await page.waitForSelector('text=private for react-user');
-  assert.equal(await status(page), 'signed in as react-user');
+  await fillProviderForms(page, `${folder}-user`);
+  await page.waitForSelector(`text=private for ${folder}-user`);
+  assert.equal(await status(page), `signed in as ${folder}-user`);
   assert.equal(new URL(page.url()).hash, '#/private', 'returned to the route it started from');
-  assert.equal(grants('authorization_code', since), 1, 'StrictMode: one code exchange');
+  assert.equal(grants('authorization_code', since), 1, 'one code exchange (React: under StrictMode)');
 
   const api = await page.evaluate(async () => (await window.auth.fetchWithAuth('/api/whoami')).json());
-  assert.equal(api.sub, 'react-user');
+  assert.equal(api.sub, `${folder}-user`);
   assert.equal(await page.evaluate(() => window.auth.hasScope('read:timesheets')), true);
 
   // Three refreshes re-render nothing; twenty re-renders make no refresh.
@@ -72,18 +80,19 @@ test('a protected route, an API call, refreshes without re-renders, logout from 
   // A second tab joins the session, and its logout reaches the first within 1.5 s. (The
   // first leaves the protected route first: there, signed out means "log in again", and the
   // provider's live session would sign it straight back in.)
-  await page.evaluate(() => { history.replaceState(null, '', '/'); window.rerender(); });
+  await page.evaluate(leaveRoute);
   await page.waitForSelector('#private', { state: 'detached' });
   const second = await page.context().newPage();
   await second.goto(`${app.origin}/`);
-  await second.waitForSelector('text=signed in as react-user');
+  await second.waitForSelector(`text=signed in as ${folder}-user`);
   const started = Date.now();
   await second.evaluate(() => window.auth.logout({ openUrl: false }));
   await page.waitForSelector('#status >> text=signed out', { timeout: 1500 });
-  console.log(`# React: the other tab showed signed out ${Date.now() - started} ms after the logout`);
+  console.log(`# ${framework}: the other tab showed signed out ${Date.now() - started} ms after the logout`);
 
   const caught = await page.evaluate(() => window.auth.getAccessTokenSilently().then(() => null,
     (e) => [e instanceof window.sdk.MissingRefreshTokenError, e instanceof window.sdk.GenericError, e instanceof Error]));
   assert.deepEqual(caught, [true, true, true]);
   await page.context().close();
+});
 });
