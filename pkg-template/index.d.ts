@@ -43,16 +43,19 @@ export interface Endpoints {
 }
 
 export interface AuthClientOptions {
-  /** `tenant.auth0.com`, or a full issuer URL. `http://` only for localhost and 127.0.0.1. */
+  /**
+   * `tenant.auth0.com`, or a full issuer URL. `http://` only for localhost, 127.0.0.1 and
+   * [::1]. An origin (no path) matches discovery's issuer with or without the trailing slash.
+   */
   domain: string;
   clientId: string;
   /** Default authorize parameters for every login and token request. */
   authorizationParams?: AuthorizationParams;
   /** Renew with refresh tokens (adds `offline_access`). Default `true`. */
   useRefreshTokens?: boolean;
-  /** Clock skew allowance in seconds, for token expiry and ID token claims. Default 60. */
+  /** Clock skew allowance in whole seconds (0 to 86400), for token expiry and ID token claims. Default 60. */
   leeway?: number;
-  /** Timeout of each request to the provider, in seconds. Default 10. */
+  /** Timeout of each request to the provider, in whole seconds (0 to 86400). Default 10. */
   httpTimeoutInSeconds?: number;
   /** The expected `iss` when it differs from the one `domain` implies (`https://{domain}/`). */
   issuer?: string;
@@ -70,7 +73,7 @@ export interface AuthClientOptions {
    * `true`. Without Web Locks or BroadcastChannel the client works as a single tab.
    */
   crossTab?: boolean;
-  /** How long an iframe (`checkSession`) or popup login may take, in seconds. Default 10. */
+  /** How long an iframe (`checkSession`) or popup login may take, in whole seconds. Default 10. */
   authorizeTimeoutInSeconds?: number;
   /**
    * With `useRefreshTokens`, fall back to a silent iframe login when no refresh token is
@@ -84,6 +87,13 @@ export interface AuthClientOptions {
    * refused with `origin_not_allowed` and nothing is sent.
    */
   allowedOrigins?: string[];
+  /** Only `'memory'` (the default): `'localstorage'` is refused; tokens stay in memory and one session is shared across tabs. */
+  cacheLocation?: 'memory';
+  /**
+   * Where to load the WebAssembly module from when the copy next to the package's module
+   * cannot be (a CDN, another path): a URL, a `Response` or a compiled `WebAssembly.Module`.
+   */
+  wasm?: string | URL | Response | WebAssembly.Module;
 }
 
 export interface PopupLoginOptions {
@@ -95,6 +105,10 @@ export interface PopupLoginOptions {
 export interface PopupConfigOptions {
   /** As in auth0-spa-js: a window the app opened itself. */
   popup?: Window | null;
+  /** How long this popup login may take, in whole seconds; default `authorizeTimeoutInSeconds`. */
+  timeoutInSeconds?: number;
+  /** `false` leaves the popup open when the login ends (default `true`). */
+  closePopup?: boolean;
 }
 
 /** `detail` of a `sessionchange` event. */
@@ -111,6 +125,8 @@ export interface RedirectLoginOptions<TAppState = any> {
   appState?: TAppState;
   /** Opens the authorize URL instead of `location.assign` (for native shells, tests). */
   openUrl?: (url: string) => void | Promise<void>;
+  /** Appended to the authorize URL as `#fragment`. */
+  fragment?: string;
 }
 
 export interface RedirectLoginResult<TAppState = any> {
@@ -118,11 +134,14 @@ export interface RedirectLoginResult<TAppState = any> {
 }
 
 export interface GetTokenSilentlyOptions {
-  authorizationParams?: { audience?: string; scope?: string };
+  /** `audience` and `scope` pick the token; any other parameter goes with the refresh (and a silent login). */
+  authorizationParams?: AuthorizationParams;
   /** `on` (default): cache, then refresh. `off`: always refresh. `cache-only`: `undefined` on a miss. */
   cacheMode?: 'on' | 'off' | 'cache-only';
   /** Resolve a {@link GetTokenSilentlyVerboseResponse} instead of the access token string. */
   detailedResponse?: boolean;
+  /** How long a silent iframe login that renews may take, in whole seconds. */
+  timeoutInSeconds?: number;
 }
 
 export interface GetTokenSilentlyVerboseResponse {
@@ -144,9 +163,13 @@ export interface LogoutOptions {
   logoutParams?: {
     /** Where the provider sends the browser after logout (`post_logout_redirect_uri`). */
     returnTo?: string;
-    /** Auth0 `/v2/logout` only: also sign out of the upstream identity provider. */
+    /** Auth0: also sign out of the upstream identity provider (`/v2/logout` and `/oidc/logout`). */
     federated?: boolean;
+    /** Any other parameter is sent to the logout endpoint as given. */
+    [param: string]: string | number | boolean | undefined;
   };
+  /** The `client_id` sent to the logout endpoint; `null` sends none. Default: this client's. */
+  clientId?: string | null;
   /** `false`: clear the local session only. A function: open the logout URL yourself. */
   openUrl?: false | ((url: string) => void | Promise<void>);
 }
@@ -164,7 +187,8 @@ export interface User {
   email_verified?: boolean;
   locale?: string;
   updated_at?: string;
-  [claim: string]: unknown;
+  /** Any other claim, such as `user['https://example.com/roles']`. */
+  [claim: string]: any;
 }
 
 export interface IdToken extends User {
@@ -263,6 +287,7 @@ export declare class AuthClient {
   /** Every claim of the ID token, with `__raw`. */
   getIdTokenClaims(): Promise<IdToken | undefined>;
   /** An access token from memory, or refreshed; concurrent callers share one refresh. */
+  getTokenSilently(options: GetTokenSilentlyOptions & { cacheMode: 'cache-only'; detailedResponse?: false }): Promise<string | undefined>;
   getTokenSilently(options: GetTokenSilentlyOptions & { detailedResponse: true }): Promise<GetTokenSilentlyVerboseResponse>;
   getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string>;
   /** Whether `scope` was granted (not only requested) for the audience. */

@@ -9,10 +9,10 @@ import init, { Engine } from './spa_auth.js';
 // No waterfall: the wasm is fetched and compiled, and the first Web Locks query runs,
 // while the module is evaluated.
 const browser = typeof window === 'object';
-const wasm = browser ? init({ module_or_path: new URL('./spa_auth_bg.wasm', import.meta.url) }) : Promise.reject();
+let wasm = browser ? init({ module_or_path: new URL('./spa_auth_bg.wasm', import.meta.url) }) : Promise.reject();
 wasm.catch(() => {});
 let loaded = false;
-wasm.then(() => { loaded = true; });
+wasm.then(() => { loaded = true; }, () => {});
 const locks = browser ? navigator.locks : undefined;
 const query = () => (locks ? locks.query().then((s) => [...s.held, ...s.pending].map((l) => l.name), () => []) : Promise.resolve([]));
 let early = query();
@@ -96,7 +96,8 @@ export class AuthClient {
   constructor(options) {
     if (!loaded) throw toError({ name: 'GenericError', error: 'browser_error', error_description: 'spa-auth is still loading: use createAuthClient' });
     let text;
-    try { text = JSON.stringify(options ?? null); } catch { text = 'null'; }
+    // `wasm` is for the loader (createAuthClient), not the engine.
+    try { text = JSON.stringify(options && { ...options, wasm: undefined }); } catch { text = 'null'; }
     try { this.#e = new Engine(text); } catch (x) { throw toError(JSON.parse(x)); }
     /** `false` when `crossTab: false` was passed or the browser lacks Web Locks or BroadcastChannel. */
     this.sharesAcrossTabs = false;
@@ -271,7 +272,8 @@ export class AuthClient {
       channel.close();
       clearInterval(poll);
       frame?.remove();
-      try { popup?.close(); } catch { /* already gone */ }
+      // auth0-spa-js's `closePopup: false` leaves the popup to the app.
+      try { if (this.#calls.get(f.call)?.closePopup !== false) popup?.close(); } catch { /* already gone */ }
     });
   }
 
@@ -297,7 +299,7 @@ export class AuthClient {
 
   /** Redirects to the provider's login page. */
   loginWithRedirect(o = {}) {
-    return this.#call('login', { authorizationParams: o.authorizationParams, appState: o.appState }, { openUrl: o.openUrl });
+    return this.#call('login', { authorizationParams: o.authorizationParams, appState: o.appState, fragment: o.fragment }, { openUrl: o.openUrl });
   }
 
   /** Finishes a login on the page the provider redirected to. Resolves `{ appState }`. */
@@ -318,12 +320,14 @@ export class AuthClient {
 
   /** Signs in in a popup; `popup` (in `options` or `config`) is a window the app opened itself. */
   loginWithPopup(o = {}, config = {}) {
-    return this.#call('popup', { authorizationParams: o.authorizationParams }, { popup: o.popup ?? config.popup });
+    return this.#call('popup', { authorizationParams: o.authorizationParams, timeoutInSeconds: config.timeoutInSeconds },
+      { popup: o.popup ?? config.popup, closePopup: config.closePopup });
   }
 
   /** Signs in in a popup for `authorizationParams` and resolves the access token for them. */
   getTokenWithPopup(o = {}, config = {}) {
-    return this.#call('popupToken', { authorizationParams: o.authorizationParams }, { popup: o.popup ?? config.popup });
+    return this.#call('popupToken', { authorizationParams: o.authorizationParams, timeoutInSeconds: config.timeoutInSeconds },
+      { popup: o.popup ?? config.popup, closePopup: config.closePopup });
   }
 
   isAuthenticated() { return this.#call('isAuthenticated'); }
@@ -340,7 +344,7 @@ export class AuthClient {
       const token = this.#e.cached(p?.audience ?? undefined, p?.scope ?? undefined, Date.now());
       if (token !== undefined) return Promise.resolve(token);
     }
-    return this.#call('getToken', { authorizationParams: p, cacheMode: o.cacheMode, detailedResponse: o.detailedResponse });
+    return this.#call('getToken', { authorizationParams: p, cacheMode: o.cacheMode, detailedResponse: o.detailedResponse, timeoutInSeconds: o.timeoutInSeconds });
   }
 
   /** Whether `scope` was granted (not only requested) for `{ audience }`. */
@@ -360,7 +364,7 @@ export class AuthClient {
   /** Forgets the session here and in every tab, then opens the provider's logout unless `openUrl` is `false`. */
   logout(o = {}) {
     const local = o.openUrl === false;
-    return this.#call('logout', { logoutParams: o.logoutParams, openUrl: local ? false : undefined }, { openUrl: local ? undefined : o.openUrl });
+    return this.#call('logout', { logoutParams: o.logoutParams, clientId: o.clientId, openUrl: local ? false : undefined }, { openUrl: local ? undefined : o.openUrl });
   }
 
   /** Revokes the refresh token at the provider (RFC 7009) and forgets it. */
@@ -385,6 +389,9 @@ export class AuthClient {
  * GenericError (`invalid_options`) when the options are wrong.
  */
 export async function createAuthClient(options) {
+  // `wasm` (a URL, a Response or a WebAssembly.Module) for apps that serve the .wasm from
+  // a CDN or another path: used when the copy next to this module did not load.
+  if (options?.wasm && !loaded) wasm = wasm.catch(() => init({ module_or_path: options.wasm }));
   await wasm;
   const client = new AuthClient(options);
   await ready.get(client);

@@ -21,6 +21,9 @@ step "package: build pkg/ and check the size budget"
 bash scripts/build-pkg.sh
 bash scripts/size.sh --check
 
+step "types: tsc --strict compiles every export as the README uses it (tests/types)"
+node_modules/.bin/tsc -p tests/types/tsconfig.json
+
 step "wasm in the browser: wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER=$(command -v chromedriver) cargo test --locked --target wasm32-unknown-unknown --test browser
 

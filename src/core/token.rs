@@ -34,14 +34,23 @@ pub fn authorization_code_body(client_id: &str, code: &AuthorizationCode, verifi
 
 /// The body of the refresh-token grant (RFC 6749 §6). `scope` may be narrower than the
 /// original grant; `audience` selects another API on Auth0.
-pub fn refresh_body(client_id: &str, refresh_token: &RefreshToken, scope: Option<&str>, audience: Option<&str>) -> String {
-    Serializer::default()
+pub fn refresh_body(
+    client_id: &str,
+    refresh_token: &RefreshToken,
+    scope: Option<&str>,
+    audience: Option<&str>,
+    extra: &[(String, String)],
+) -> String {
+    let mut body = Serializer::default()
         .pair("grant_type", "refresh_token")
         .pair("client_id", client_id)
         .pair("refresh_token", refresh_token.secret())
         .opt("scope", scope)
-        .opt("audience", audience)
-        .finish()
+        .opt("audience", audience);
+    for (k, v) in extra {
+        body = body.pair(k, v);
+    }
+    body.finish()
 }
 
 /// The body of a revocation request for a refresh token (RFC 7009 §2.1).
@@ -186,10 +195,10 @@ mod tests {
             format!("grant_type=authorization_code&client_id=c%201&code=co%2Bde&code_verifier={verifier_text}&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1")
         );
         let r = RefreshToken::new("r/1".into());
-        assert_eq!(refresh_body("c", &r, None, None), "grant_type=refresh_token&client_id=c&refresh_token=r%2F1");
+        assert_eq!(refresh_body("c", &r, None, None, &[]), "grant_type=refresh_token&client_id=c&refresh_token=r%2F1");
         assert_eq!(
-            refresh_body("c", &r, Some("openid read"), Some("https://api/")),
-            "grant_type=refresh_token&client_id=c&refresh_token=r%2F1&scope=openid%20read&audience=https%3A%2F%2Fapi%2F"
+            refresh_body("c", &r, Some("openid read"), Some("https://api/"), &[("organization".into(), "org_1".into())]),
+            "grant_type=refresh_token&client_id=c&refresh_token=r%2F1&scope=openid%20read&audience=https%3A%2F%2Fapi%2F&organization=org_1"
         );
         assert_eq!(revocation_body("c", &r), "client_id=c&token=r%2F1&token_type_hint=refresh_token");
     }

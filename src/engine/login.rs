@@ -49,6 +49,8 @@ pub(crate) struct Redirect {
     call: u32,
     params: AuthorizeParams,
     app_state: Option<String>,
+    /// auth0-spa-js's `fragment`: appended to the authorize URL as `#fragment`.
+    fragment: Option<String>,
 }
 
 /// A login in a hidden iframe or a popup. Its transaction stays in this page's memory.
@@ -62,6 +64,7 @@ pub(crate) struct FrameLogin {
     frame_req: u32,
     timeout_req: u32,
     grace_req: Option<u32>,
+    timeout_secs: u32,
 }
 
 /// A signature check in progress.
@@ -209,7 +212,8 @@ impl Engine {
     pub(crate) fn call_login(&mut self, call: u32, ev: &Value) -> Result<()> {
         let params = super::wire::authorize_params(ev.get("authorizationParams"))?;
         let app_state = ev.get("appState").map(json::stringify);
-        self.add_flow(Flow::Redirect(Redirect { call, params, app_state }));
+        let fragment = super::wire::opt_string(ev, "fragment")?;
+        self.add_flow(Flow::Redirect(Redirect { call, params, app_state, fragment }));
         Ok(())
     }
 
@@ -227,7 +231,10 @@ impl Engine {
                     if let Some(old) = self.redirect_state.replace(tx.state.clone()) {
                         self.tx_take(&old);
                     }
-                    Ok(url)
+                    Ok(match &f.fragment {
+                        Some(fragment) => text::cat(&[&url, "#", fragment]),
+                        None => url,
+                    })
                 });
                 match started {
                     Ok(url) => {
@@ -349,12 +356,23 @@ impl Engine {
                 (Mode::Popup, Purpose::PopupToken(call, audience, scope))
             }
         };
-        self.start_frame_login(purpose, mode, params, call);
+        let timeout = super::wire::timeout_secs(ev)?;
+        self.start_frame_login(purpose, mode, params, call, timeout);
         Ok(())
     }
 
-    pub(crate) fn start_frame_login(&mut self, purpose: Purpose, mode: Mode, params: AuthorizeParams, call: u32) {
-        let f = FrameLogin { purpose, mode, params, call, tx: None, frame_req: 0, timeout_req: 0, grace_req: None };
+    /// A login in an iframe or popup; `timeout_secs` is the call's `timeoutInSeconds`, else
+    /// the client's `authorizeTimeoutInSeconds`.
+    pub(crate) fn start_frame_login(
+        &mut self,
+        purpose: Purpose,
+        mode: Mode,
+        params: AuthorizeParams,
+        call: u32,
+        timeout_secs: Option<u32>,
+    ) {
+        let timeout_secs = timeout_secs.unwrap_or(self.config.authorize_timeout_secs).max(1);
+        let f = FrameLogin { purpose, mode, params, call, tx: None, frame_req: 0, timeout_req: 0, grace_req: None, timeout_secs };
         self.add_flow(Flow::Frame(f));
     }
 
@@ -376,7 +394,7 @@ impl Engine {
                             .str("url", &url)
                             .int("poll", POPUP_POLL_MS);
                         self.emit(w);
-                        f.timeout_req = self.timer(id, i64::from(self.config.authorize_timeout_secs) * 1000);
+                        f.timeout_req = self.timer(id, i64::from(f.timeout_secs) * 1000);
                         return Some(Flow::Frame(f));
                     }
                     Err(e) => Err(e),
@@ -395,7 +413,7 @@ impl Engine {
                 Err(Error::of_kind(Kind::PopupCancelled, code::CANCELLED, "the popup was closed before the login finished"))
             }
             Input::Timer(r) if r == f.timeout_req => {
-                let text = text::cat(&["the login did not answer within ", &text::int(self.config.authorize_timeout_secs.into()), " s"]);
+                let text = text::cat(&["the login did not answer within ", &text::int(f.timeout_secs.into()), " s"]);
                 Err(if popup { Error::of_kind(Kind::PopupTimeout, code::TIMEOUT, text) } else { Error::new(code::TIMEOUT, text) })
             }
             _ => return Some(Flow::Frame(f)),

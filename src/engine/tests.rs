@@ -786,3 +786,33 @@ fn a_revocation_endpoint_only_in_rfc_8414_metadata_is_found_there_once() {
         Some("https://op.example/.well-known/oauth-authorization-server/tenant")
     );
 }
+
+#[test]
+fn per_call_options_are_honoured_timeouts_fragment_and_extra_parameters() {
+    // A popup's `timeoutInSeconds` replaces authorizeTimeoutInSeconds for that login.
+    let mut w = crossless();
+    w.call("popup", r#""timeoutInSeconds":3"#);
+    w.serve_provider(true);
+    assert_eq!(w.find("timer").unwrap().get("ms").unwrap().as_i64(), Some(3000));
+    // `fragment` rides on the authorize URL.
+    let mut w = crossless();
+    w.call("login", r#""fragment":"screen=signup""#);
+    w.serve_provider(true);
+    assert!(w.find("open").unwrap().get("url").unwrap().as_str().unwrap().ends_with("#screen=signup"));
+    // Extra authorizationParams of getTokenSilently go with the refresh, as in auth0-spa-js.
+    let mut w = crossless();
+    w.sign_in(60);
+    w.call("getToken", r#""cacheMode":"off","authorizationParams":{"organization":"org_1"}"#);
+    let body = w.token_fetches().pop().unwrap().get("body").unwrap().as_str().unwrap().to_owned();
+    assert!(body.ends_with("&organization=org_1"), "{body}");
+    // With no refresh token and the fallback, the iframe gets them, and the call's timeout.
+    let mut w = World::new(r#","crossTab":false,"useRefreshTokens":false"#);
+    w.serve_provider(true);
+    w.call("getToken", r#""timeoutInSeconds":4,"authorizationParams":{"ui_locales":"fr"}"#);
+    w.serve_provider(true);
+    let frame = w.find("frame").expect("a silent login renews");
+    assert!(frame.get("url").unwrap().as_str().unwrap().contains("ui_locales=fr"));
+    assert_eq!(w.find("timer").unwrap().get("ms").unwrap().as_i64(), Some(4000));
+    let bad = w.call("getToken", r#""authorizationParams":{"state":"mine"}"#);
+    assert_eq!(w.outcome(bad).unwrap().unwrap_err(), "invalid_options");
+}

@@ -44,6 +44,11 @@ pub struct TokenRequest {
     pub scope: Option<String>,
     /// How to use the cache.
     pub cache_mode: CacheMode,
+    /// Every other `authorizationParams` member: sent with the refresh (as auth0-spa-js
+    /// does) and with a silent login that renews instead.
+    pub extra: Vec<(String, String)>,
+    /// `timeoutInSeconds`: how long a silent iframe login that renews may take.
+    pub timeout_secs: Option<u32>,
 }
 
 /// A token handed to the app.
@@ -111,6 +116,8 @@ pub(crate) struct Refresh {
     audience: Option<String>,
     scope: String,
     cache_mode: CacheMode,
+    extra: Vec<(String, String)>,
+    timeout_secs: Option<u32>,
     waiters: Vec<Waiter>,
     phase: Phase,
     lock_req: Option<u32>,
@@ -180,7 +187,14 @@ fn cache_mode(ev: &Value) -> Result<CacheMode> {
 
 fn token_request(ev: &Value) -> Result<TokenRequest> {
     let params = super::wire::authorize_params(ev.get("authorizationParams"))?;
-    Ok(TokenRequest { audience: params.audience, scope: params.scope, cache_mode: cache_mode(ev)? })
+    params.check()?;
+    Ok(TokenRequest {
+        audience: params.audience,
+        scope: params.scope,
+        cache_mode: cache_mode(ev)?,
+        extra: params.extra,
+        timeout_secs: super::wire::timeout_secs(ev)?,
+    })
 }
 
 impl Engine {
@@ -259,6 +273,8 @@ impl Engine {
             audience,
             scope,
             cache_mode: request.cache_mode,
+            extra: request.extra,
+            timeout_secs: request.timeout_secs,
             waiters: vec![waiter],
             phase: Phase::Queued,
             lock_req: None,
@@ -385,9 +401,14 @@ impl Engine {
             // As auth0-spa-js: without refresh tokens, or with the fallback on, a silent
             // iframe login renews instead (after a reload, say).
             if config.use_refresh_tokens_fallback || !config.use_refresh_tokens {
-                let params = AuthorizeParams { audience: f.audience.clone(), scope: Some(f.scope.clone()), ..Default::default() };
+                let params = AuthorizeParams {
+                    audience: f.audience.clone(),
+                    scope: Some(f.scope.clone()),
+                    extra: f.extra.clone(),
+                    ..Default::default()
+                };
                 f.phase = Phase::Fallback;
-                self.start_frame_login(Purpose::Fallback(id), Mode::Silent, params, 0);
+                self.start_frame_login(Purpose::Fallback(id), Mode::Silent, params, 0, f.timeout_secs);
                 return Some(f);
             }
             let audience = f.audience.clone().unwrap_or_else(|| "default".to_owned());
@@ -424,7 +445,7 @@ impl Engine {
             narrowed.push_str(s);
         }
         let scope_param = (login_scope != f.scope).then_some(narrowed.as_str());
-        let body = token::refresh_body(&self.config.client_id, &refresh_token, scope_param, f.audience.as_deref());
+        let body = token::refresh_body(&self.config.client_id, &refresh_token, scope_param, f.audience.as_deref(), &f.extra);
         let req = self.request(id, Expect::Http);
         self.fetch(req, "POST", &metadata.token_endpoint, Some(&body));
         f.epoch = self.epoch;
@@ -571,9 +592,24 @@ impl Engine {
             return Ok(());
         }
         let lp = ev.get("logoutParams").cloned().unwrap_or(Value::Null);
+        let mut extra = Vec::new();
+        if let Value::Object(members) = &lp {
+            for (k, v) in members {
+                if let (false, Some(text)) = (matches!(k.as_str(), "returnTo" | "federated"), super::wire::param_text(k, v)?) {
+                    extra.push((k.clone(), text));
+                }
+            }
+        }
         let params = LogoutParams {
             return_to: super::wire::opt_string(&lp, "returnTo")?,
             federated: super::wire::opt_bool(&lp, "federated")?.unwrap_or(false),
+            // `clientId: null` sends none; a string sends that one.
+            client_id: match ev.get("clientId") {
+                None => None,
+                Some(Value::Null) => Some(None),
+                Some(_) => Some(super::wire::opt_string(ev, "clientId")?),
+            },
+            extra,
         };
         let hint = self.session.id_token().map(|t| t.raw.secret().to_owned());
         // Memory is cleared first, here and in every tab.

@@ -154,6 +154,11 @@ pub fn opt_bool(v: &Value, key: &'static str) -> Result<Option<bool>> {
     v.bool_of(key).map_err(|_| bad(&text::cat(&[key, " must be a boolean"])).at(key))
 }
 
+/// A call's `timeoutInSeconds` (the popup config's, or `getTokenSilently`'s).
+pub(crate) fn timeout_secs(ev: &Value) -> Result<Option<u32>> {
+    opt_seconds(ev, "timeoutInSeconds")
+}
+
 /// A whole number of seconds from 0 to one day.
 fn opt_seconds(v: &Value, key: &'static str) -> Result<Option<u32>> {
     match v.get(key) {
@@ -166,6 +171,18 @@ fn opt_seconds(v: &Value, key: &'static str) -> Result<Option<u32>> {
     }
 }
 
+/// A parameter's value as sent: strings as given, numbers and booleans as their text,
+/// `null` as absent.
+pub(crate) fn param_text(k: &str, v: &Value) -> Result<Option<String>> {
+    Ok(Some(match v {
+        Value::Null => return Ok(None),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.clone(),
+        Value::Bool(b) => (if *b { "true" } else { "false" }).to_owned(),
+        _ => return Err(bad(&text::cat(&[k, " must be a string, a number or a boolean"])).at("authorizationParams")),
+    }))
+}
+
 /// `authorizationParams`: the three the SDK keys on, and every other one in order,
 /// numbers and booleans as their text.
 pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
@@ -176,16 +193,8 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
         Some(_) => return Err(bad("authorizationParams must be an object").at("authorizationParams")),
     };
     for (k, v) in members {
-        let text = match v {
-            Value::Null => continue,
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.clone(),
-            Value::Bool(b) => (if *b { "true" } else { "false" }).to_owned(),
-            _ => {
-                return Err(
-                    bad(&text::cat(&["authorizationParams.", k, " must be a string, a number or a boolean"])).at("authorizationParams")
-                )
-            }
+        let Some(text) = param_text(k, v)? else {
+            continue;
         };
         match k.as_str() {
             "redirect_uri" => params.redirect_uri = Some(text),
@@ -197,10 +206,65 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
     Ok(params)
 }
 
+/// Every option the client honours (`index.d.ts` documents each).
+const OPTIONS: [&str; 14] = [
+    "domain",
+    "clientId",
+    "issuer",
+    "authorizationParams",
+    "useRefreshTokens",
+    "leeway",
+    "httpTimeoutInSeconds",
+    "endpoints",
+    "idTokenSigningAlgs",
+    "crossTab",
+    "authorizeTimeoutInSeconds",
+    "useRefreshTokensFallback",
+    "allowedOrigins",
+    "cacheLocation",
+];
+
+/// auth0-spa-js options spa-auth deliberately does not support, and what to do instead.
+/// Each is refused with `invalid_options`: nothing an app passes is silently ignored.
+const REFUSED: [(&str, &str); 9] = [
+    ("cache", "a custom cache is not supported: tokens stay in wasm memory, shared across tabs (crossTab)"),
+    ("useCookiesForTransactions", "spa-auth sets no cookies: the login transaction is kept in sessionStorage"),
+    ("cookieDomain", "spa-auth sets no cookies"),
+    ("legacySameSiteCookie", "spa-auth sets no cookies"),
+    ("sessionCheckExpiryDays", "spa-auth sets no cookies: a new tab takes the session of the open tabs, and checkSession() restores one"),
+    ("useFormData", "token requests are always form-encoded (RFC 6749 §4.1.3)"),
+    ("workerUrl", "spa-auth uses no Web Worker: tokens are in wasm memory"),
+    ("useDpop", "DPoP is not supported yet"),
+    ("useMrrt", "multi-resource refresh tokens are not supported: refresh per audience with getTokenSilently"),
+];
+
 /// The client options, from the app's options object as JSON.
 pub fn options(text: &str) -> Result<Options> {
     let js =
         json::parse(text).ok().filter(|v| matches!(v, Value::Object(_))).ok_or_else(|| bad("createAuthClient needs an options object"))?;
+    if let Value::Object(members) = &js {
+        for (k, v) in members {
+            if let Some((name, why)) = REFUSED.iter().find(|(n, _)| n == k) {
+                // `useFormData: true` and `useCookiesForTransactions: false` ask for what spa-auth does.
+                let asks_for_default =
+                    matches!((*name, v), ("useFormData", Value::Bool(true)) | ("useCookiesForTransactions", Value::Bool(false)));
+                if !asks_for_default && *v != Value::Null {
+                    return Err(bad(&text::cat(&[name, ": ", why])).at(name));
+                }
+            } else if !OPTIONS.contains(&k.as_str()) {
+                return Err(bad(&text::cat(&["unknown option ", k])).at("options"));
+            }
+        }
+    }
+    // Tokens are in memory, shared across tabs: `cacheLocation: 'memory'` is the only one.
+    if let Some(location) = opt_string(&js, "cacheLocation")?.filter(|l| l != "memory") {
+        return Err(bad(&text::cat(&[
+            "cacheLocation '",
+            &location,
+            "' is not supported: tokens stay in memory, one session is shared across tabs (crossTab), and checkSession() restores it after a reload",
+        ]))
+        .at("cacheLocation"));
+    }
     let mut endpoints = Vec::new();
     if let Some(e) = js.get("endpoints") {
         for name in ["authorization_endpoint", "token_endpoint", "end_session_endpoint", "revocation_endpoint", "jwks_uri"] {
@@ -233,6 +297,27 @@ pub fn options(text: &str) -> Result<Options> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_option_is_honoured_or_refused_with_what_to_use_instead() {
+        let with = |extra: &str| options(&format!(r#"{{"domain":"a.com","clientId":"c"{extra}}}"#));
+        for fine in [r#","cacheLocation":"memory""#, r#","useFormData":true"#, r#","useCookiesForTransactions":false"#, r#","cache":null"#]
+        {
+            assert!(with(fine).is_ok(), "{fine}");
+        }
+        for (refused, check) in [
+            (r#","cacheLocation":"localstorage""#, "cacheLocation"),
+            (r#","cache":{}"#, "cache"),
+            (r#","useCookiesForTransactions":true"#, "useCookiesForTransactions"),
+            (r#","useFormData":false"#, "useFormData"),
+            (r#","cookieDomain":".example.com""#, "cookieDomain"),
+            (r#","useDpop":true"#, "useDpop"),
+            (r#","clientID":"typo""#, "options"),
+        ] {
+            let e = with(refused).unwrap_err();
+            assert_eq!((e.code(), e.check()), (code::INVALID_OPTIONS, check), "{refused}");
+        }
+    }
 
     #[test]
     fn options_are_read_strictly() {
