@@ -27,16 +27,15 @@ export class GenericError extends Error {
     Object.assign(this, { error, error_description }, fields);
   }
 }
-const named = (C, name) => (Object.defineProperty(C.prototype, 'name', { value: name, writable: true }), C);
-named(GenericError, 'GenericError');
-export const AuthenticationError = named(class extends GenericError {}, 'AuthenticationError');
-export const TimeoutError = named(class extends GenericError {}, 'TimeoutError');
-export const PopupTimeoutError = named(class extends TimeoutError {}, 'PopupTimeoutError');
-export const PopupCancelledError = named(class extends GenericError {}, 'PopupCancelledError');
-export const PopupOpenError = named(class extends GenericError {}, 'PopupOpenError');
-export const MfaRequiredError = named(class extends GenericError {}, 'MfaRequiredError');
-export const MissingRefreshTokenError = named(class extends GenericError {}, 'MissingRefreshTokenError');
-const CLASSES = { AuthenticationError, TimeoutError, PopupTimeoutError, PopupCancelledError, PopupOpenError, MfaRequiredError, MissingRefreshTokenError };
+const CLASSES = { GenericError };
+// Each class, by name, on its base (PopupTimeoutError on TimeoutError, the others on GenericError).
+for (const name of ['GenericError', 'AuthenticationError', 'TimeoutError', 'PopupTimeoutError', 'PopupCancelledError', 'PopupOpenError', 'MfaRequiredError', 'MissingRefreshTokenError']) {
+  CLASSES[name] ??= class extends CLASSES[name === 'PopupTimeoutError' ? 'TimeoutError' : 'GenericError'] {};
+  Object.defineProperty(CLASSES[name].prototype, 'name', { value: name, writable: true });
+}
+export const {
+  AuthenticationError, TimeoutError, PopupTimeoutError, PopupCancelledError, PopupOpenError, MfaRequiredError, MissingRefreshTokenError,
+} = CLASSES;
 
 /** The engine's `{ name, error, error_description, check, …fields }` as an instance of its class. */
 function toError({ name, error, error_description, ...fields }, popup) {

@@ -97,10 +97,8 @@ pub fn request(
             set(&mut params, "prompt", "none");
         }
     }
-    let redirect_uri = params
-        .redirect_uri
-        .clone()
-        .ok_or_else(|| Error::new(code::INVALID_OPTIONS, "authorizationParams.redirect_uri is required").at("redirect_uri"))?;
+    let redirect_uri =
+        params.redirect_uri.clone().ok_or_else(|| Error::new(code::INVALID_OPTIONS, "redirect_uri is required").at("redirect_uri"))?;
     check_redirect_uri(&redirect_uri)?;
     let scope = config.effective_scope(params.scope.as_deref());
     let Pkce { verifier, challenge } = pkce;
@@ -163,7 +161,7 @@ impl Transaction {
     /// Reads a stored transaction back; refuses one that is malformed or older than
     /// [`TRANSACTION_TTL_SECS`].
     pub fn from_json(text: &str, now: i64) -> Result<Transaction> {
-        let bad = || Error::new(code::INVALID_TRANSACTION, "the stored login transaction is malformed");
+        let bad = || Error::new(code::INVALID_TRANSACTION, "the stored transaction is malformed");
         let v = json::parse(text).map_err(|_| bad())?;
         let s = |k: &str| v.string_of(k).ok().flatten();
         let tx = Transaction {
@@ -180,7 +178,7 @@ impl Transaction {
             created_at: v.int_of("created_at").ok().flatten().ok_or_else(bad)?,
         };
         if now.saturating_sub(tx.created_at) > TRANSACTION_TTL_SECS || tx.created_at > now.saturating_add(300) {
-            return Err(Error::new(code::TRANSACTION_EXPIRED, "the login transaction has expired; start the login again"));
+            return Err(Error::new(code::TRANSACTION_EXPIRED, "the login transaction has expired"));
         }
         Ok(tx)
     }

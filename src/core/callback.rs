@@ -69,13 +69,13 @@ pub fn parse(url: &str) -> Result<Response> {
     let (before_fragment, fragment) = url.split_once('#').map_or((url, ""), |(a, b)| (a, b));
     let query = before_fragment.split_once('?').map_or("", |(_, q)| q);
     let is_response = |pairs: &[(String, String)]| pairs.iter().any(|(k, _)| matches!(k.as_str(), "code" | "error" | "state"));
-    let from_query = form::parse(query).ok_or_else(|| invalid("the callback query is not valid form encoding").at("encoding"))?;
+    let from_query = form::parse(query).ok_or_else(|| invalid("the callback query is malformed").at("encoding"))?;
     let pairs = if is_response(&from_query) {
         from_query
     } else {
         let from_fragment = form::parse(fragment).unwrap_or_default();
         if !is_response(&from_fragment) {
-            return Err(Error::new(code::NOT_A_CALLBACK, "the URL has no code and no error: it is not an authorization response"));
+            return Err(Error::new(code::NOT_A_CALLBACK, "the URL is not an authorization response"));
         }
         from_fragment
     };
@@ -101,7 +101,7 @@ pub fn from_pairs(pairs: &[(String, String)]) -> Result<Response> {
         return Ok(Response::Error { error, description, state, iss });
     }
     let Some(code) = code.filter(|c| !c.is_empty()) else {
-        return Err(Error::new(code::NOT_A_CALLBACK, "the URL has no code and no error: it is not an authorization response"));
+        return Err(Error::new(code::NOT_A_CALLBACK, "the URL is not an authorization response"));
     };
     let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has a code but no state").at("state"))?;
     Ok(Response::Code { code: AuthorizationCode::new(code), state, iss, id_token })
@@ -151,7 +151,7 @@ pub fn check_iss(iss: Option<&str>, issuer: &str, advertised: bool, has_id_token
             Err(Error::new(code::INVALID_ISSUER, text::cat(&["the response's iss ", i, " is not the expected issuer ", issuer])).at("iss"))
         }
         None if advertised && !has_id_token => {
-            Err(Error::new(code::INVALID_ISSUER, "the response has no iss, which this provider always sends (RFC 9207)").at("iss_missing"))
+            Err(Error::new(code::INVALID_ISSUER, "the response has no iss (RFC 9207)").at("iss_missing"))
         }
         None => Ok(()),
     }

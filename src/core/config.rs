@@ -51,23 +51,18 @@ impl AuthorizeParams {
     /// Rejects parameters the SDK owns.
     pub fn check(&self) -> Result<()> {
         if let Some((k, _)) = self.extra.iter().find(|(k, _)| RESERVED.contains(&k.as_str())) {
-            return Err(Error::new(
-                code::INVALID_OPTIONS,
-                text::cat(&["authorizationParams.", k, " is set by the SDK and cannot be passed"]),
-            )
-            .at("authorizationParams"));
+            return Err(
+                Error::new(code::INVALID_OPTIONS, text::cat(&["authorizationParams.", k, " is set by the SDK"])).at("authorizationParams")
+            );
         }
         if let Some(v) = self.extra("response_type") {
             if !RESPONSE_TYPES.contains(&v) {
-                return Err(Error::new(code::INVALID_OPTIONS, "authorizationParams.response_type must be 'code' or 'code id_token'")
-                    .at("response_type"));
+                return Err(Error::new(code::INVALID_OPTIONS, "response_type must be code or code id_token").at("response_type"));
             }
         }
         if let Some(v) = self.extra("max_age") {
             if !super::json::parse_int(v).is_some_and(|n| (0..=i64::from(u32::MAX)).contains(&n)) {
-                return Err(
-                    Error::new(code::INVALID_OPTIONS, "authorizationParams.max_age must be a whole number of seconds").at("max_age")
-                );
+                return Err(Error::new(code::INVALID_OPTIONS, "max_age must be whole seconds").at("max_age"));
             }
         }
         Ok(())
@@ -302,7 +297,7 @@ pub fn check_url(url: &str, what: &'static str) -> Result<()> {
     if url.starts_with("https://") || (url.starts_with("http://") && is_loopback(host)) {
         Ok(())
     } else {
-        bad("https, or http on a loopback host (localhost, 127.0.0.1, [::1])")
+        bad("https, or http on loopback")
     }
 }
 
@@ -310,7 +305,7 @@ pub fn check_url(url: &str, what: &'static str) -> Result<()> {
 /// Any scheme is allowed here; the provider's registration is the authority on which.
 pub fn check_redirect_uri(url: &str) -> Result<()> {
     if host_of(url).is_none() || url.contains('#') {
-        return Err(Error::new(code::INVALID_OPTIONS, "redirect_uri must be an absolute URL without a fragment").at("redirect_uri"));
+        return Err(Error::new(code::INVALID_OPTIONS, "redirect_uri must be absolute, without #").at("redirect_uri"));
     }
     Ok(())
 }

@@ -115,14 +115,7 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
     // OIDC Discovery §4.3: the issuer in the document must be identical to the one expected.
     let same_origin = config.issuer_is_origin && issuer.trim_end_matches('/') == config.issuer.trim_end_matches('/');
     if issuer != config.issuer && !same_origin {
-        return Err(fail(text::cat(&[
-            "metadata issuer ",
-            &issuer,
-            " differs from the expected ",
-            &config.issuer,
-            "; set the `issuer` option if this is intended",
-        ]))
-        .at("issuer"));
+        return Err(fail(text::cat(&["metadata issuer ", &issuer, " differs from the expected ", &config.issuer, ""])).at("issuer"));
     }
     let endpoint = |k: &'static str, v: Option<String>| -> Result<Option<String>> {
         if let Some(v) = &v {
@@ -137,9 +130,9 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         revocation_endpoint: endpoint("revocation_endpoint", string("revocation_endpoint")?)?,
         jwks_uri: endpoint("jwks_uri", string("jwks_uri")?)?,
         iss_parameter_supported: doc.bool_of("authorization_response_iss_parameter_supported") == Ok(Some(true)),
-        id_token_signing_algs: doc.strings_of("id_token_signing_alg_values_supported").map_err(|_| {
-            fail("id_token_signing_alg_values_supported is not a list of strings".into()).at("id_token_signing_alg_values_supported")
-        })?,
+        id_token_signing_algs: doc
+            .strings_of("id_token_signing_alg_values_supported")
+            .map_err(|_| fail("id_token_signing_alg_values_supported is not a list".into()).at("id_token_signing_alg_values_supported"))?,
         web_message: doc.strings_of("response_modes_supported").ok().flatten().is_some_and(|m| m.iter().any(|m| m == "web_message")),
         // Some providers issue refresh tokens without `offline_access` and refuse it as an
         // unknown scope: it is asked for only where the provider lists it, or lists nothing.

@@ -72,7 +72,7 @@ fn invalid(why: impl Into<String>) -> Error {
 pub fn decode(raw: &str) -> Result<Jwt> {
     let mut parts = raw.split('.');
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(invalid("the ID token is not a JWS in compact form (three parts)").at("compact"));
+        return Err(invalid("the ID token is not a compact JWS").at("compact"));
     };
     let part = |x: &str, what: &'static str| {
         base64url::decode(x).ok_or_else(|| invalid(text::cat(&["the ID token's ", what, " is not base64url"])).at(what))
@@ -91,7 +91,7 @@ pub fn decode(raw: &str) -> Result<Jwt> {
 
 fn claims_of(v: &Value) -> Result<Claims> {
     if !matches!(v, Value::Object(_)) {
-        return Err(invalid("the ID token's payload is not a JSON object").at("payload"));
+        return Err(invalid("the ID token's payload is not an object").at("payload"));
     }
     let wrong = |k: &'static str| invalid(text::cat(&["the ID token's `", k, "` claim is missing or has the wrong type"])).at(k);
     let opt_str = |k: &'static str| v.string_of(k).map_err(|_| wrong(k));
@@ -150,11 +150,11 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
     }
     // 3.1.3.7 (3): aud must contain the client id.
     if !c.aud.iter().any(|a| a == e.client_id) {
-        return Err(invalid("aud does not contain this client's id").at("aud"));
+        return Err(invalid("aud lacks this client").at("aud"));
     }
     // 3.1.3.7 (4), (5): with several audiences azp is required; when present it must be the client.
     if c.aud.len() > 1 && c.azp.is_none() {
-        return Err(invalid("aud has several values and azp is missing").at("azp_missing"));
+        return Err(invalid("azp is missing").at("azp_missing"));
     }
     if c.azp.as_deref().is_some_and(|azp| azp != e.client_id) {
         return Err(invalid("azp is not this client's id").at("azp"));
@@ -165,43 +165,43 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
     }
     // 3.1.3.7 (10): iat bounds how old or new the token may be.
     if c.iat > e.now + e.leeway + MAX_IAT_SKEW_SECS {
-        return Err(invalid("the ID token was issued in the future (iat)").at("iat"));
+        return Err(invalid("iat is in the future").at("iat"));
     }
     // RFC 7519 §4.1.5: not before nbf.
     if c.nbf.is_some_and(|nbf| e.now + e.leeway < nbf) {
-        return Err(invalid("the ID token is not valid yet (nbf)").at("nbf"));
+        return Err(invalid("nbf is in the future").at("nbf"));
     }
     // 3.1.3.7 (11): nonce must equal the one sent.
     if let Some(nonce) = e.nonce {
         match c.nonce.as_deref() {
             None => return Err(invalid("the ID token has no nonce").at("nonce_missing")),
-            Some(n) if n != nonce => return Err(invalid("the ID token's nonce does not match the request").at("nonce")),
+            Some(n) if n != nonce => return Err(invalid("the nonce does not match").at("nonce")),
             Some(_) => {}
         }
     }
     // 3.1.3.7 (12): with max_age, auth_time is required and bounds the session age.
     if let Some(max_age) = e.max_age {
         let Some(auth_time) = c.auth_time else {
-            return Err(invalid("max_age was requested and auth_time is missing").at("auth_time_missing"));
+            return Err(invalid("auth_time is missing").at("auth_time_missing"));
         };
         if e.now > auth_time + max_age + e.leeway {
-            return Err(invalid("the end-user authenticated longer ago than max_age (auth_time)").at("auth_time"));
+            return Err(invalid("auth_time is older than max_age").at("auth_time"));
         }
     }
     // Auth0 Organizations: an id `org_…` is compared exactly, a name case-insensitively.
     if let Some(org) = e.organization {
         if org.starts_with("org_") {
             if c.org_id.as_deref() != Some(org) {
-                return Err(invalid("org_id does not match the requested organization").at("org_id"));
+                return Err(invalid("org_id does not match organization").at("org_id"));
             }
         } else if !c.org_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(org)) {
-            return Err(invalid("org_name does not match the requested organization").at("org_name"));
+            return Err(invalid("org_name does not match organization").at("org_name"));
         }
     }
     // OIDC Core 12.2: a refreshed ID token must be for the same end-user.
     if let Some(sub) = e.sub {
         if c.sub != sub {
-            return Err(invalid("the refreshed ID token is for another subject (sub)").at("sub"));
+            return Err(invalid("the refreshed ID token is for another subject").at("sub"));
         }
     }
     Ok(())
@@ -220,14 +220,14 @@ pub fn half_hash(digest: &[u8]) -> String {
 pub fn check_hashes(c: &Claims, code_digest: Option<&[u8]>, access_token_digest: Option<&[u8]>) -> Result<()> {
     if let Some(d) = code_digest {
         match c.c_hash.as_deref() {
-            None => return Err(invalid("the front-channel ID token has no c_hash").at("c_hash_missing")),
-            Some(h) if h != half_hash(d) => return Err(invalid("c_hash does not match the authorization code").at("c_hash")),
+            None => return Err(invalid("no c_hash").at("c_hash_missing")),
+            Some(h) if h != half_hash(d) => return Err(invalid("c_hash does not match the code").at("c_hash")),
             Some(_) => {}
         }
     }
     if let (Some(d), Some(h)) = (access_token_digest, c.at_hash.as_deref()) {
         if h != half_hash(d) {
-            return Err(invalid("at_hash does not match the access token").at("at_hash"));
+            return Err(invalid("at_hash does not match").at("at_hash"));
         }
     }
     Ok(())

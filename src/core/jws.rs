@@ -87,12 +87,11 @@ pub fn check_header(header: &Value, allowed: &[Alg]) -> Result<(Alg, Option<Stri
         .ok_or_else(|| invalid(text::cat(&["the ID token's alg ", name, " is not allowed"])).at("alg"))?;
     for embedded in ["jku", "x5u", "jwk", "x5c"] {
         if header.get(embedded).is_some() {
-            return Err(invalid(text::cat(&["the ID token's header carries `", embedded, "`; keys come only from the issuer's jwks_uri"]))
-                .at(embedded));
+            return Err(invalid(text::cat(&["the ID token's header carries `", embedded, "`"])).at(embedded));
         }
     }
     if header.get("crit").is_some() {
-        return Err(invalid("the ID token's header has `crit` extensions the SDK does not understand").at("crit"));
+        return Err(invalid("the ID token's header has `crit`").at("crit"));
     }
     let kid = match header.get("kid") {
         None => None,
@@ -147,7 +146,7 @@ pub fn process_jwks(status: u16, body: &str) -> Result<Jwks> {
     let mut set = Jwks::default();
     for k in keys {
         let s = |n: &'static str| k.string_of(n).map_err(|_| bad("a JWK member has the wrong type").at(n));
-        let key_ops = k.strings_of("key_ops").map_err(|_| bad("a JWK's key_ops is not a list of strings").at("key_ops"))?;
+        let key_ops = k.strings_of("key_ops").map_err(|_| bad("a JWK's key_ops is malformed").at("key_ops"))?;
         set.keys.push(Jwk {
             kid: s("kid")?,
             kty: s("kty")?.ok_or_else(|| bad("a JWK has no kty").at("kty"))?,
@@ -189,7 +188,7 @@ pub fn select_key<'a>(jwks: &'a Jwks, alg: Alg, kid: Option<&str>) -> Result<Opt
             match (fitting.next(), fitting.next()) {
                 (Some(k), None) => Ok(Some(k)),
                 (None, _) => Ok(None),
-                (Some(_), Some(_)) => Err(invalid("the ID token has no kid and several keys could verify it").at("kid")),
+                (Some(_), Some(_)) => Err(invalid("no kid, and several keys fit").at("kid")),
             }
         }
     }

@@ -86,7 +86,7 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     if status != 200 {
         return Err(process_error(status, parsed.ok().as_ref()));
     }
-    let doc = parsed.map_err(|_| Error::new(code::INVALID_JSON, "the token endpoint answered 200 with a body that is not JSON"))?;
+    let doc = parsed.map_err(|_| Error::new(code::INVALID_JSON, "the token response is not JSON"))?;
     let wrong = |k: &'static str| {
         Error::new(code::INVALID_RESPONSE, text::cat(&["the token response's `", k, "` is missing or has the wrong type"])).at(k)
     };

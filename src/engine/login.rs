@@ -309,17 +309,14 @@ impl Engine {
         let stored = response.state().and_then(|s| self.tx_take(s));
         let Some(text) = stored else {
             return Err(if self.tx_any_pending() {
-                Error::new(code::STATE_MISMATCH, "the callback's state matches none of the logins pending in this tab")
+                Error::new(code::STATE_MISMATCH, "no pending login has this state")
             } else {
-                Error::new(
-                    code::MISSING_TRANSACTION,
-                    "no login is pending in this tab (it was never started, or its callback was already handled)",
-                )
+                Error::new(code::MISSING_TRANSACTION, "no login is pending in this tab")
             });
         };
         let tx = Transaction::from_json(&text, self.now())?;
         if response.state() != Some(tx.state.as_str()) {
-            return Err(Error::new(code::STATE_MISMATCH, "the stored transaction belongs to another state"));
+            return Err(Error::new(code::STATE_MISMATCH, "the transaction is another state's"));
         }
         match response {
             Response::Error { error, description, iss, .. } => Err(self.believed_error(&error, description, iss, &tx)),
@@ -409,9 +406,7 @@ impl Engine {
                 f.grace_req = Some(self.timer(id, CLOSED_GRACE_MS));
                 return Some(Flow::Frame(f));
             }
-            Input::Timer(r) if Some(r) == f.grace_req => {
-                Err(Error::of_kind(Kind::PopupCancelled, code::CANCELLED, "the popup was closed before the login finished"))
-            }
+            Input::Timer(r) if Some(r) == f.grace_req => Err(Error::of_kind(Kind::PopupCancelled, code::CANCELLED, "the popup was closed")),
             Input::Timer(r) if r == f.timeout_req => {
                 let text = text::cat(&["the login did not answer within ", &text::int(f.timeout_secs.into()), " s"]);
                 Err(if popup { Error::of_kind(Kind::PopupTimeout, code::TIMEOUT, text) } else { Error::new(code::TIMEOUT, text) })
@@ -499,7 +494,7 @@ impl Engine {
                 let token = result.and_then(|_| {
                     self.token_result(audience.as_deref(), &scope, false)
                         .map(|t| super::tokens::token_json(&t, false, None))
-                        .ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "no access token is cached for this request"))
+                        .ok_or_else(|| Error::new(code::LOGIN_REQUIRED, "no access token is cached"))
                 });
                 self.settle(call, token);
             }
@@ -641,15 +636,11 @@ impl Engine {
             self.check_at_hash(alg, &v.jwt, &response)?;
             // OIDC Core 3.3.3.6: both ID tokens of a hybrid login are for the same user, by the same issuer.
             if f.front.as_ref().is_some_and(|fr| fr.iss != v.jwt.claims.iss || fr.sub != v.jwt.claims.sub) {
-                return Err(Error::new(
-                    code::INVALID_ID_TOKEN,
-                    "the token endpoint's ID token is for another subject than the front channel's",
-                )
-                .at("sub"));
+                return Err(Error::new(code::INVALID_ID_TOKEN, "the two ID tokens name other subjects").at("sub"));
             }
             // A logout since the login started wins: the answer is dropped, never stored.
             if f.epoch != self.epoch {
-                return Err(Error::new(code::LOGIN_REQUIRED, "the session ended while the login was in flight"));
+                return Err(Error::new(code::LOGIN_REQUIRED, "the session ended during the login"));
             }
             Ok(())
         });
@@ -723,7 +714,7 @@ impl Engine {
                     Ok(_) => None,
                 };
             }
-            return Some(Err(Error::new(code::INVALID_ID_TOKEN, "no key of the provider's JWK Set matches the ID token").at("kid")));
+            return Some(Err(Error::new(code::INVALID_ID_TOKEN, "no key matches the ID token").at("kid")));
         };
         let (import, verify) = webcrypto_params(v.alg);
         let req = self.request(id, Expect::Verify);

@@ -426,9 +426,7 @@ impl Engine {
                 self.config.offline_access = m.offline_access;
                 self.metadata = Some(Rc::new(m));
             }),
-            Input::Http(Err(e)) => {
-                Err(Error::new(code::DISCOVERY_FAILED, text::cat(&["the provider metadata is unreachable: ", e.description()])))
-            }
+            Input::Http(Err(e)) => Err(Error::new(code::DISCOVERY_FAILED, text::cat(&["discovery failed: ", e.description()]))),
             _ => Err(Error::new(code::DISCOVERY_FAILED, "no metadata")),
         };
         if result.is_ok() && std::mem::take(&mut self.prefetch_keys) {
@@ -451,7 +449,7 @@ impl Engine {
             .metadata
             .as_ref()
             .and_then(|m| m.jwks_uri.clone())
-            .ok_or_else(|| Error::new(code::INVALID_JWKS, "the provider publishes no jwks_uri, so ID tokens cannot be verified"))?;
+            .ok_or_else(|| Error::new(code::INVALID_JWKS, "the provider has no jwks_uri"))?;
         self.jwks_waiters.push(flow);
         if self.jwks_req.is_none() {
             let req = self.request(0, Expect::Http);

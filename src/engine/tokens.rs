@@ -456,7 +456,7 @@ impl Engine {
     fn refreshed(&mut self, id: u32, f: Refresh, reply: Result<super::wire::Reply>) -> Option<Refresh> {
         // A logout since the request left wins: the answer is dropped, never stored or broadcast.
         if f.epoch != self.epoch {
-            return self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, "the session ended while the refresh was in flight")));
+            return self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, "the session ended during the refresh")));
         }
         if let Some(r) = reply.as_ref().ok().filter(|r| r.status == 429) {
             let secs = token::retry_after_secs(r.retry_after.as_deref());
@@ -499,7 +499,7 @@ impl Engine {
         id_token: Option<(IdToken, id_token::Jwt)>,
     ) -> Option<Refresh> {
         if f.epoch != self.epoch {
-            return self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, "the session ended while the refresh was in flight")));
+            return self.finish_refresh(id, f, Err(Error::new(code::LOGIN_REQUIRED, "the session ended during the refresh")));
         }
         let now = self.now();
         self.session.store(f.audience.as_deref(), &f.scope, response, id_token, now);
@@ -591,9 +591,9 @@ impl Engine {
             self.resolve(call, "null");
             return Ok(());
         }
-        let lp = ev.get("logoutParams").cloned().unwrap_or(Value::Null);
+        let lp = ev.get("logoutParams").unwrap_or(&Value::Null);
         let mut extra = Vec::new();
-        if let Value::Object(members) = &lp {
+        if let Value::Object(members) = lp {
             for (k, v) in members {
                 if let (false, Some(text)) = (matches!(k.as_str(), "returnTo" | "federated"), super::wire::param_text(k, v)?) {
                     extra.push((k.clone(), text));
@@ -601,8 +601,8 @@ impl Engine {
             }
         }
         let params = LogoutParams {
-            return_to: super::wire::opt_string(&lp, "returnTo")?,
-            federated: super::wire::opt_bool(&lp, "federated")?.unwrap_or(false),
+            return_to: super::wire::opt_string(lp, "returnTo")?,
+            federated: super::wire::opt_bool(lp, "federated")?.unwrap_or(false),
             // `clientId: null` sends none; a string sends that one.
             client_id: match ev.get("clientId") {
                 None => None,
@@ -677,10 +677,7 @@ impl Engine {
         if secure && allowed {
             return Ok(());
         }
-        Err(Error::new(
-            code::ORIGIN_NOT_ALLOWED,
-            text::cat(&["fetchWithAuth sends the token only to allowedOrigins over https (or http on loopback), not to ", &origin]),
-        ))
+        Err(Error::new(code::ORIGIN_NOT_ALLOWED, text::cat(&["the token goes only to allowedOrigins, not to ", &origin])))
     }
 
     /// `fetch` with `Authorization: Bearer` (RFC 6750 §2.1); on a 401 whose
@@ -698,7 +695,7 @@ impl Engine {
                 Some(f)
             }
             Input::Token(Ok(None)) => {
-                self.reject(f.call, &Error::new(code::LOGIN_REQUIRED, "no access token is cached for this request"));
+                self.reject(f.call, &Error::new(code::LOGIN_REQUIRED, "no access token is cached"));
                 None
             }
             Input::Token(Err(e)) | Input::Http(Err(e)) => {

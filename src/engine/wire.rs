@@ -86,11 +86,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
             if ev.get("closed").is_some() {
                 Input::Closed
             } else if error.is_some() {
-                Input::Opened(Err(Error::of_kind(
-                    crate::core::error::Kind::PopupOpen,
-                    code::POPUP_OPEN,
-                    "the popup could not be opened (is a popup blocker on?)",
-                )))
+                Input::Opened(Err(Error::of_kind(crate::core::error::Kind::PopupOpen, code::POPUP_OPEN, "the popup was blocked")))
             } else {
                 Input::Message(FrameMessage {
                     origin: ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned(),
@@ -122,8 +118,8 @@ fn transport_error(kind: &str, timeout_secs: u32) -> Error {
         "timeout" => Error::new(code::TIMEOUT, text::cat(&["the request did not complete within ", &text::int(timeout_secs.into()), " s"])),
         "too_big" => Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB").at("size"),
         "offline" => Error::new(code::NETWORK_ERROR, "the browser is offline"),
-        "redirect" => Error::new(code::REDIRECT_NOT_FOLLOWED, "the API answered with a redirect, which is not followed with the token"),
-        _ => Error::new(code::NETWORK_ERROR, "the request failed before an answer arrived (network, DNS or CORS)"),
+        "redirect" => Error::new(code::REDIRECT_NOT_FOLLOWED, "the API answered with a redirect"),
+        _ => Error::new(code::NETWORK_ERROR, "the request failed (network, DNS or CORS)"),
     }
 }
 
@@ -165,9 +161,9 @@ fn opt_seconds(v: &Value, key: &'static str) -> Result<Option<u32>> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match json::parse_int(n) {
             Some(s @ 0..=86_400) => Ok(Some(s as u32)),
-            _ => Err(bad(&text::cat(&[key, " must be a whole number of seconds from 0 to 86400"])).at(key)),
+            _ => Err(bad(&text::cat(&[key, " must be whole seconds, 0 to 86400"])).at(key)),
         },
-        Some(_) => Err(bad(&text::cat(&[key, " must be a whole number of seconds from 0 to 86400"])).at(key)),
+        Some(_) => Err(bad(&text::cat(&[key, " must be whole seconds, 0 to 86400"])).at(key)),
     }
 }
 
@@ -206,37 +202,35 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
     Ok(params)
 }
 
-/// Every option the client honours (`index.d.ts` documents each).
-const OPTIONS: [&str; 14] = [
-    "domain",
-    "clientId",
-    "issuer",
-    "authorizationParams",
-    "useRefreshTokens",
-    "leeway",
-    "httpTimeoutInSeconds",
-    "endpoints",
-    "idTokenSigningAlgs",
-    "crossTab",
-    "authorizeTimeoutInSeconds",
-    "useRefreshTokensFallback",
-    "allowedOrigins",
-    "cacheLocation",
+/// Every option of `createAuthClient`: those the client honours (`index.d.ts` documents
+/// each) with `""`, and the auth0-spa-js options spa-auth deliberately does not support
+/// with what to do instead. Those, and any other name, are refused with
+/// `invalid_options`: nothing an app passes is silently ignored.
+const OPTIONS: [(&str, &str); 21] = [
+    ("domain", ""),
+    ("clientId", ""),
+    ("issuer", ""),
+    ("authorizationParams", ""),
+    ("useRefreshTokens", ""),
+    ("leeway", ""),
+    ("httpTimeoutInSeconds", ""),
+    ("endpoints", ""),
+    ("idTokenSigningAlgs", ""),
+    ("crossTab", ""),
+    ("authorizeTimeoutInSeconds", ""),
+    ("useRefreshTokensFallback", ""),
+    ("allowedOrigins", ""),
+    ("cacheLocation", ""),
+    ("cache", IN_MEMORY),
+    ("useCookiesForTransactions", NO_COOKIES),
+    ("cookieDomain", NO_COOKIES),
+    ("legacySameSiteCookie", NO_COOKIES),
+    ("sessionCheckExpiryDays", NO_COOKIES),
+    ("useFormData", "token requests are always forms"),
+    ("useDpop", "not supported yet"),
 ];
-
-/// auth0-spa-js options spa-auth deliberately does not support, and what to do instead.
-/// Each is refused with `invalid_options`: nothing an app passes is silently ignored.
-const REFUSED: [(&str, &str); 9] = [
-    ("cache", "a custom cache is not supported: tokens stay in wasm memory, shared across tabs (crossTab)"),
-    ("useCookiesForTransactions", "spa-auth sets no cookies: the login transaction is kept in sessionStorage"),
-    ("cookieDomain", "spa-auth sets no cookies"),
-    ("legacySameSiteCookie", "spa-auth sets no cookies"),
-    ("sessionCheckExpiryDays", "spa-auth sets no cookies: a new tab takes the session of the open tabs, and checkSession() restores one"),
-    ("useFormData", "token requests are always form-encoded (RFC 6749 §4.1.3)"),
-    ("workerUrl", "spa-auth uses no Web Worker: tokens are in wasm memory"),
-    ("useDpop", "DPoP is not supported yet"),
-    ("useMrrt", "multi-resource refresh tokens are not supported: refresh per audience with getTokenSilently"),
-];
+const NO_COOKIES: &str = "spa-auth sets no cookies";
+const IN_MEMORY: &str = "tokens stay in memory (crossTab shares them)";
 
 /// The client options, from the app's options object as JSON.
 pub fn options(text: &str) -> Result<Options> {
@@ -244,26 +238,29 @@ pub fn options(text: &str) -> Result<Options> {
         json::parse(text).ok().filter(|v| matches!(v, Value::Object(_))).ok_or_else(|| bad("createAuthClient needs an options object"))?;
     if let Value::Object(members) = &js {
         for (k, v) in members {
-            if let Some((name, why)) = REFUSED.iter().find(|(n, _)| n == k) {
-                // `useFormData: true` and `useCookiesForTransactions: false` ask for what spa-auth does.
-                let asks_for_default =
-                    matches!((*name, v), ("useFormData", Value::Bool(true)) | ("useCookiesForTransactions", Value::Bool(false)));
-                if !asks_for_default && *v != Value::Null {
-                    return Err(bad(&text::cat(&[name, ": ", why])).at(name));
+            let (check, why) = match OPTIONS.iter().find(|(n, _)| n == k) {
+                None => ("options", "unknown option"),
+                Some((_, "")) => continue,
+                Some((name, why)) => {
+                    // `null`, and the value that asks for what spa-auth does anyway
+                    // (`useFormData: true`, `useDpop: false`, …), are accepted.
+                    let default = match v {
+                        Value::Null => true,
+                        Value::Bool(b) => *b == (*name == "useFormData"),
+                        _ => false,
+                    };
+                    if default {
+                        continue;
+                    }
+                    (*name, *why)
                 }
-            } else if !OPTIONS.contains(&k.as_str()) {
-                return Err(bad(&text::cat(&["unknown option ", k])).at("options"));
-            }
+            };
+            return Err(bad(&text::cat(&[k, ": ", why])).at(check));
         }
     }
     // Tokens are in memory, shared across tabs: `cacheLocation: 'memory'` is the only one.
     if let Some(location) = opt_string(&js, "cacheLocation")?.filter(|l| l != "memory") {
-        return Err(bad(&text::cat(&[
-            "cacheLocation '",
-            &location,
-            "' is not supported: tokens stay in memory, one session is shared across tabs (crossTab), and checkSession() restores it after a reload",
-        ]))
-        .at("cacheLocation"));
+        return Err(bad(&text::cat(&["cacheLocation ", &location, ": ", IN_MEMORY])).at("cacheLocation"));
     }
     let mut endpoints = Vec::new();
     if let Some(e) = js.get("endpoints") {

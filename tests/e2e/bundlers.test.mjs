@@ -1,12 +1,14 @@
-// The built package works unchanged in a Vite build and a webpack 5 build: each bundles a
-// tiny app that imports 'spa-auth' from node_modules, and the bundle runs in Chromium
+// The package as a user installs it, `npm install pkg/spa-auth-<version>.tgz`, works
+// unchanged in a Vite dev server, a Vite build, a webpack 5 build and a plain module page:
+// each serves a tiny app that imports 'spa-auth' from node_modules, and it runs in Chromium
 // against the real provider (discovery, then an authorize URL).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { build as viteBuild } from 'vite';
+import { execFileSync } from 'node:child_process';
+import { build as viteBuild, createServer as viteServer } from 'vite';
 import webpack from 'webpack';
 import { ROOT, launchChromium } from '../support/harness.mjs';
 import { startProvider } from '../../examples/provider.mjs';
@@ -35,10 +37,14 @@ window.result = (async () => {
 })().catch((e) => ({ error: e.error ?? String(e) }));
 `;
 
-/** A fresh app folder with the built package installed as node_modules/spa-auth. */
+/** A fresh app folder with the package's tarball installed by npm, as a user would. */
 async function fixture() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'spa-auth-bundle-'));
-  await fs.cp(path.join(ROOT, 'pkg'), path.join(dir, 'node_modules/spa-auth'), { recursive: true });
+  const { version } = JSON.parse(await fs.readFile(path.join(ROOT, 'pkg/package.json'), 'utf8'));
+  await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', path.join(ROOT, `pkg/spa-auth-${version}.tgz`)], { cwd: dir });
+  const installed = await fs.lstat(path.join(dir, 'node_modules/spa-auth'));
+  assert.ok(installed.isDirectory() && !installed.isSymbolicLink(), 'a copy, not a link');
   await fs.writeFile(path.join(dir, 'main.js'), MAIN);
   return dir;
 }
@@ -58,6 +64,30 @@ async function runBundle(dir, html) {
     await server.close();
   }
 }
+
+test('a Vite dev server', async () => {
+  const dir = await fixture();
+  await fs.writeFile(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
+  const server = await viteServer({ root: dir, logLevel: 'warn', configFile: false, server: { host: '127.0.0.1', port: 0 } });
+  await server.listen();
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${server.resolvedUrls.local[0]}index.html?issuer=${encodeURIComponent(provider.issuer)}`);
+    const result = await page.evaluate(() => window.result);
+    assert.equal(result.error, undefined, 'the dev server serves the .wasm (no 403)');
+    assert.ok(result.url.startsWith(`${provider.issuer}/auth?client_id=spa-test&response_type=code&`), result.url);
+  } finally {
+    await page.close();
+    await server.close();
+  }
+});
+
+test('a plain module page, no bundler', async () => {
+  const dir = await fixture();
+  // The import map stands in for what a bundler resolves.
+  await runBundle(dir, `<!doctype html><script type="importmap">{"imports":{"spa-auth":"./node_modules/spa-auth/index.js"}}</script>
+<script type="module" src="./main.js"></script>`);
+});
 
 test('a Vite build', async () => {
   const dir = await fixture();
