@@ -93,7 +93,7 @@ export class AuthClient {
 
   /** Prefer `createAuthClient`, which waits for the wasm and for the other tabs' session. */
   constructor(options) {
-    if (!loaded) throw toError({ name: 'GenericError', error: 'browser_error', error_description: 'spa-auth is still loading: use createAuthClient' });
+    if (!loaded) throw toError({ name: 'GenericError', error: 'browser_error', error_description: 'still loading: use createAuthClient' });
     let text;
     // `wasm` is for the loader (createAuthClient), not the engine.
     try { text = JSON.stringify(options && { ...options, wasm: undefined }); } catch { text = 'null'; }
@@ -355,7 +355,7 @@ export class AuthClient {
   fetchWithAuth(input, init, o = {}) {
     let request;
     try { request = new Request(input, init); } catch {
-      return Promise.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'fetchWithAuth: input and init do not make a valid Request' }));
+      return Promise.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'fetchWithAuth: not a valid Request' }));
     }
     return this.#call('fetch', { url: request.url, authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, { request });
   }
@@ -390,7 +390,7 @@ export class AuthClient {
 export async function createAuthClient(options) {
   // `wasm` (a URL, a Response or a WebAssembly.Module) for apps that serve the .wasm from
   // a CDN or another path: used when the copy next to this module did not load.
-  if (options?.wasm && !loaded) wasm = wasm.catch(() => init({ module_or_path: options.wasm }));
+  if (options?.wasm && !loaded) wasm = wasm.catch(() => init({ module_or_path: options.wasm })).then(() => { loaded = true; });
   await wasm;
   const client = new AuthClient(options);
   await ready.get(client);

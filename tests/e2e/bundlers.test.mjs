@@ -89,6 +89,16 @@ test('a plain module page, no bundler', async () => {
 <script type="module" src="./main.js"></script>`);
 });
 
+test('the wasm option: the .wasm served from another path than the module', async () => {
+  const dir = await fixture();
+  // As a CDN setup: the .wasm is not next to the module, and the app says where it is.
+  await fs.mkdir(path.join(dir, 'cdn'));
+  await fs.rename(path.join(dir, 'node_modules/spa-auth/spa_auth_bg.wasm'), path.join(dir, 'cdn/auth.wasm'));
+  await fs.writeFile(path.join(dir, 'main.js'), MAIN.replace("clientId: 'spa-test',", "clientId: 'spa-test', wasm: '/cdn/auth.wasm',"));
+  await runBundle(dir, `<!doctype html><script type="importmap">{"imports":{"spa-auth":"./node_modules/spa-auth/index.js"}}</script>
+<script type="module" src="./main.js"></script>`);
+});
+
 test('a Vite build', async () => {
   const dir = await fixture();
   await fs.writeFile(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
