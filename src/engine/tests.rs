@@ -280,16 +280,23 @@ fn invalid_grant_ends_the_session_in_every_tab() {
     assert!(w.find("unlock").is_some());
 }
 
-#[test]
-fn the_tab_that_finds_newer_tokens_takes_them_instead_of_refreshing() {
+/// Signed in with 60-second tokens, a minute later a `getToken` whose lock query shows
+/// another tab holding `generation(mine)`; returns the world, the call and this tab's generation.
+fn refresh_seeing_generation(generation: impl Fn(i64) -> i64) -> (World, u32, i64) {
     let mut w = World::new(r#","leeway":0"#);
     w.sign_in(60);
     let mine = w.e.session.generation();
     w.wait(61);
     let call = w.call("getToken", "");
     let channel = crate::core::tabs::channel_name(ISSUER, "spa");
+    w.grant_lock(&format!(r#""{channel}:gen:{}""#, generation(mine)));
+    (w, call, mine)
+}
+
+#[test]
+fn the_tab_that_finds_newer_tokens_takes_them_instead_of_refreshing() {
+    let (mut w, call, mine) = refresh_seeing_generation(|mine| mine + 5000);
     let newer = mine + 5000;
-    w.grant_lock(&format!(r#""{channel}:gen:{newer}""#));
     assert!(w.token_fetches().is_empty(), "no refresh with a rotated token");
     assert!(w.all("post").iter().any(|p| p.get("data").unwrap().as_str().unwrap().contains("\"sync\"")));
     // The other tab answers with its session.
@@ -495,14 +502,8 @@ fn a_second_login_in_the_same_tick_leaves_one_transaction() {
 
 #[test]
 fn a_generation_from_the_future_is_ignored() {
-    let mut w = World::new(r#","leeway":0"#);
-    w.sign_in(60);
-    let mine = w.e.session.generation();
     // A forged lock name far ahead: the refresh goes ahead instead of waiting for it.
-    w.wait(61);
-    let call = w.call("getToken", "");
-    let channel = crate::core::tabs::channel_name(ISSUER, "spa");
-    w.grant_lock(&format!(r#""{channel}:gen:{}""#, i64::MAX));
+    let (mut w, call, mine) = refresh_seeing_generation(|_| i64::MAX);
     assert_eq!(w.token_fetches().len(), 1, "no wait for a generation that cannot exist");
     let fetch = w.token_fetches().pop().unwrap();
     w.reply(World::req(&fetch), 200, &w.token_response("at2", Some("rt2"), 60));
