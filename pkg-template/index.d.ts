@@ -102,6 +102,11 @@ export interface PopupLoginOptions {
   popup?: Window | null;
 }
 
+export interface GetTokenWithPopupOptions extends PopupLoginOptions {
+  /** `on` (default) or `off`: a popup always signs in anew, so its token is always fresh. */
+  cacheMode?: 'on' | 'off';
+}
+
 export interface PopupConfigOptions {
   /** As in auth0-spa-js: a window the app opened itself. */
   popup?: Window | null;
@@ -266,7 +271,7 @@ export declare class AuthClient {
    */
   loginWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<void>;
   /** Signs in in a popup for `authorizationParams` and resolves the access token for them. */
-  getTokenWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<string>;
+  getTokenWithPopup(options?: GetTokenWithPopupOptions, config?: PopupConfigOptions): Promise<string>;
   /**
    * Restores the provider's session silently in a hidden iframe (`prompt=none`). With no
    * session there (`login_required`, `consent_required`, `interaction_required`, or

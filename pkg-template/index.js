@@ -325,7 +325,7 @@ export class AuthClient {
 
   /** Signs in in a popup for `authorizationParams` and resolves the access token for them. */
   getTokenWithPopup(o = {}, config = {}) {
-    return this.#call('popupToken', { authorizationParams: o.authorizationParams, timeoutInSeconds: config.timeoutInSeconds },
+    return this.#call('popupToken', { authorizationParams: o.authorizationParams, cacheMode: o.cacheMode, timeoutInSeconds: config.timeoutInSeconds },
       { popup: o.popup ?? config.popup, closePopup: config.closePopup });
   }
 

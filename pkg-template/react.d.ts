@@ -2,7 +2,7 @@
 import type { Context, ComponentType, ReactElement, ReactNode } from 'react';
 import type {
   AuthClientOptions, User, IdToken, RedirectLoginOptions, PopupLoginOptions, PopupConfigOptions, LogoutOptions,
-  GetTokenSilentlyOptions, GenericError,
+  GetTokenSilentlyOptions, GetTokenWithPopupOptions, GenericError,
 } from './index.js';
 
 export interface AuthState {
@@ -18,7 +18,7 @@ export interface AuthContextValue extends AuthState {
   loginWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<void>;
   logout(options?: LogoutOptions): Promise<void>;
   getAccessTokenSilently(options?: GetTokenSilentlyOptions): Promise<string>;
-  getAccessTokenWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<string | undefined>;
+  getAccessTokenWithPopup(options?: GetTokenWithPopupOptions, config?: PopupConfigOptions): Promise<string | undefined>;
   getIdTokenClaims(): Promise<IdToken | undefined>;
   handleRedirectCallback(url?: string): Promise<{ appState?: any }>;
   fetchWithAuth(input: RequestInfo | URL, init?: RequestInit, options?: GetTokenSilentlyOptions): Promise<Response>;

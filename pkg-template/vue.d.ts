@@ -2,7 +2,7 @@
 import type { App, InjectionKey, Ref } from 'vue';
 import type {
   AuthClientOptions, User, IdToken, RedirectLoginOptions, PopupLoginOptions, PopupConfigOptions, LogoutOptions,
-  GetTokenSilentlyOptions, GenericError,
+  GetTokenSilentlyOptions, GetTokenWithPopupOptions, GenericError,
 } from './index.js';
 
 export interface AuthPlugin {
@@ -15,7 +15,7 @@ export interface AuthPlugin {
   loginWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<void>;
   logout(options?: LogoutOptions): Promise<void>;
   getAccessTokenSilently(options?: GetTokenSilentlyOptions): Promise<string>;
-  getAccessTokenWithPopup(options?: PopupLoginOptions, config?: PopupConfigOptions): Promise<string | undefined>;
+  getAccessTokenWithPopup(options?: GetTokenWithPopupOptions, config?: PopupConfigOptions): Promise<string | undefined>;
   checkSession(options?: { authorizationParams?: Record<string, unknown> }): Promise<void>;
   handleRedirectCallback(url?: string): Promise<{ appState?: any }>;
   fetchWithAuth(input: RequestInfo | URL, init?: RequestInit, options?: GetTokenSilentlyOptions): Promise<Response>;

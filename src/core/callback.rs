@@ -103,7 +103,7 @@ pub fn from_pairs(pairs: &[(String, String)]) -> Result<Response> {
     let Some(code) = code.filter(|c| !c.is_empty()) else {
         return Err(Error::new(code::NOT_A_CALLBACK, "the URL is not an authorization response"));
     };
-    let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has a code but no state").at("state"))?;
+    let state = state.filter(|s| !s.is_empty()).ok_or_else(|| invalid("the callback has no state").at("state"))?;
     Ok(Response::Code { code: AuthorizationCode::new(code), state, iss, id_token })
 }
 

@@ -154,7 +154,7 @@ impl Config {
         }
         let (issuer, base_url) = if split_scheme(domain).is_some() {
             check_url(domain, "domain")?;
-            (domain.to_owned(), domain.trim_end_matches('/').to_owned())
+            (domain.to_owned(), text::trim_slashes(domain).to_owned())
         } else {
             let url = text::cat(&["https://", domain, "/"]);
             check_url(&url, "domain")?;
@@ -163,8 +163,7 @@ impl Config {
         // A domain that is an origin (no path) names the same discovery URL with or without
         // the trailing slash, so discovery's own spelling of it is accepted (auth0-spa-js
         // apps pass `https://tenant.auth0.com` and expect the issuer `…/`).
-        let issuer_is_origin =
-            options.issuer.is_none() && split_scheme(&issuer).is_some_and(|(_, r)| !r.trim_end_matches('/').contains('/'));
+        let issuer_is_origin = options.issuer.is_none() && split_scheme(&issuer).is_some_and(|(_, r)| !text::trim_slashes(r).contains('/'));
         let issuer = match options.issuer {
             Some(i) => {
                 check_url(&i, "issuer")?;
@@ -192,7 +191,8 @@ impl Config {
         for o in options.allowed_origins.iter().flatten() {
             check_url(o, "allowedOrigins")?;
             let rest = split_scheme(o).map_or("", |(_, r)| r);
-            let bare = rest.find(['/', '?']).is_none_or(|i| &rest[i..] == "/");
+            let path = &rest[text::until(rest, b"/?").len()..];
+            let bare = path.is_empty() || path == "/";
             let origin = origin_of(o).filter(|_| bare).ok_or_else(|| {
                 bad(&text::cat(&["allowedOrigins: ", o, " is not an origin (scheme://host[:port], no path)"])).at("allowedOrigins")
             })?;
@@ -251,7 +251,7 @@ pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
 pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = split_scheme(url)?;
     let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = text::until(rest, b"/?#");
     let (host, port) = match authority.bytes().rposition(|b| b == b':') {
         Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i + 1..]),
         _ => (authority, ""),
@@ -267,7 +267,7 @@ pub fn origin_of(url: &str) -> Option<String> {
 /// The host of an absolute URL, or `None` if it is not one.
 pub fn host_of(url: &str) -> Option<&str> {
     let rest = split_scheme(url)?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = text::until(rest, b"/?#");
     if authority.contains('@') {
         return None;
     }

@@ -48,7 +48,7 @@ pub fn oauth_metadata_url(config: &Config) -> Option<String> {
         host,
         "/.well-known/oauth-authorization-server",
         if path.is_empty() { "" } else { "/" },
-        path.trim_end_matches('/'),
+        text::trim_slashes(path),
     ]))
 }
 
@@ -57,7 +57,7 @@ pub fn oauth_metadata_url(config: &Config) -> Option<String> {
 pub fn revocation_of_oauth_metadata(config: &Config, status: u16, body: &str) -> Option<String> {
     let doc = json::parse(body).ok().filter(|_| status == 200)?;
     let issuer = doc.str_of("issuer").ok()??;
-    let same = issuer == config.issuer || (config.issuer_is_origin && issuer.trim_end_matches('/') == config.issuer.trim_end_matches('/'));
+    let same = issuer == config.issuer || (config.issuer_is_origin && text::trim_slashes(issuer) == text::trim_slashes(&config.issuer));
     let endpoint = doc.string_of("revocation_endpoint").ok()??;
     (same && check_url(&endpoint, "revocation_endpoint").is_ok()).then_some(endpoint)
 }
@@ -113,7 +113,7 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
     let required = |k: &'static str| string(k)?.ok_or_else(|| fail(text::cat(&["metadata has no ", k])).at(k));
     let issuer = required("issuer")?;
     // OIDC Discovery §4.3: the issuer in the document must be identical to the one expected.
-    let same_origin = config.issuer_is_origin && issuer.trim_end_matches('/') == config.issuer.trim_end_matches('/');
+    let same_origin = config.issuer_is_origin && text::trim_slashes(&issuer) == text::trim_slashes(&config.issuer);
     if issuer != config.issuer && !same_origin {
         return Err(fail(text::cat(&["metadata issuer ", &issuer, " differs from the expected ", &config.issuer, ""])).at("issuer"));
     }

@@ -93,7 +93,7 @@ fn claims_of(v: &Value) -> Result<Claims> {
     if !matches!(v, Value::Object(_)) {
         return Err(invalid("the ID token's payload is not an object").at("payload"));
     }
-    let wrong = |k: &'static str| invalid(text::cat(&["the ID token's `", k, "` claim is missing or has the wrong type"])).at(k);
+    let wrong = |k: &'static str| invalid(text::cat(&["the ID token's `", k, "` claim is missing or mistyped"])).at(k);
     let opt_str = |k: &'static str| v.string_of(k).map_err(|_| wrong(k));
     let opt_int = |k: &'static str| v.int_of(k).map_err(|_| wrong(k));
     let aud = match v.get("aud") {

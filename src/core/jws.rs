@@ -63,10 +63,15 @@ impl Alg {
 /// `id_token_signing_alg_values_supported`), narrowed by the app's `idTokenSigningAlgs`,
 /// and never outside [`SUPPORTED`]. With neither, RS256 alone (OIDC Core 3.1.3.7 (7)).
 pub fn allowed_algs(advertised: Option<&[String]>, option: Option<&[String]>) -> Vec<Alg> {
-    let listed = |list: Option<&[String]>, a: Alg| list.is_none_or(|l| l.iter().any(|n| n == a.name()));
-    let mut algs: Vec<Alg> = SUPPORTED.into_iter().filter(|&a| listed(advertised, a) && listed(option, a)).collect();
     if advertised.is_none() && option.is_none() {
-        algs = vec![Alg::RS256];
+        return vec![Alg::RS256];
+    }
+    let listed = |list: Option<&[String]>, a: Alg| list.is_none_or(|l| l.iter().any(|n| n == a.name()));
+    let mut algs = Vec::new();
+    for a in SUPPORTED {
+        if listed(advertised, a) && listed(option, a) {
+            algs.push(a);
+        }
     }
     algs
 }

@@ -28,7 +28,7 @@ pub enum Message {
 /// The channel and lock name for one issuer and client.
 pub fn channel_name(issuer: &str, client_id: &str) -> String {
     // Without the trailing slash: an origin issuer may gain or lose it at discovery.
-    text::cat(&["spa-auth:", issuer.trim_end_matches('/'), ":", client_id])
+    text::cat(&["spa-auth:", text::trim_slashes(issuer), ":", client_id])
 }
 
 /// The `session` message for `session`.

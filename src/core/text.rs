@@ -11,6 +11,21 @@ pub fn cat(parts: &[&str]) -> String {
     out
 }
 
+/// `s` without its trailing slashes.
+pub fn trim_slashes(s: &str) -> &str {
+    let mut end = s.len();
+    while end > 0 && s.as_bytes()[end - 1] == b'/' {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// `s` up to the first byte of `stops` (all of `s` when there is none).
+pub fn until<'a>(s: &'a str, stops: &[u8]) -> &'a str {
+    let end = s.bytes().position(|b| stops.contains(&b)).unwrap_or(s.len());
+    &s[..end]
+}
+
 /// A decimal integer.
 pub fn int(n: i64) -> String {
     let mut digits = [0u8; 20];
@@ -45,5 +60,7 @@ mod tests {
         }
         assert_eq!(cat(&["a", "", "bc", &int(5)]), "abc5");
         assert_eq!(cat(&[]), "");
+        assert_eq!((trim_slashes("https://i//"), trim_slashes("/"), trim_slashes("a")), ("https://i", "", "a"));
+        assert_eq!((until("host:1/p?q", b"/?#"), until("host", b"/?#")), ("host:1", "host"));
     }
 }

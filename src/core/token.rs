@@ -80,19 +80,18 @@ pub struct TokenResponse {
 /// Turns a token endpoint answer into a [`TokenResponse`] or a typed error.
 pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     if body.len() > MAX_RESPONSE_BYTES {
-        return Err(Error::new(code::INVALID_RESPONSE, "the token response is larger than 1 MB").at("size"));
+        return Err(Error::new(code::INVALID_RESPONSE, "the response is larger than 1 MB").at("size"));
     }
     let parsed = json::parse(body);
     if status != 200 {
         return Err(process_error(status, parsed.ok().as_ref()));
     }
     let doc = parsed.map_err(|_| Error::new(code::INVALID_JSON, "the token response is not JSON"))?;
-    let wrong = |k: &'static str| {
-        Error::new(code::INVALID_RESPONSE, text::cat(&["the token response's `", k, "` is missing or has the wrong type"])).at(k)
-    };
+    let wrong =
+        |k: &'static str| Error::new(code::INVALID_RESPONSE, text::cat(&["the token response's `", k, "` is missing or mistyped"])).at(k);
     let opt_str = |k: &'static str| doc.string_of(k).map_err(|_| wrong(k));
     if !matches!(doc, Value::Object(_)) {
-        return Err(Error::new(code::INVALID_RESPONSE, "the token response is not a JSON object").at("json"));
+        return Err(Error::new(code::INVALID_RESPONSE, "the token response is not an object").at("json"));
     }
     let access_token = opt_str("access_token")?.ok_or_else(|| wrong("access_token"))?;
     let token_type = opt_str("token_type")?.ok_or_else(|| wrong("token_type"))?;

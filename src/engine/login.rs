@@ -349,6 +349,11 @@ impl Engine {
             "checkSession" => (Mode::Silent, Purpose::CheckSession(call)),
             "popup" => (Mode::Popup, Purpose::Popup(call)),
             _ => {
+                // A popup always signs in anew, so its token is always fresh: `on` and `off`
+                // ask for what it does; `cache-only` would open no popup, and is refused.
+                if super::tokens::cache_mode(ev)? == super::CacheMode::CacheOnly {
+                    return Err(Error::new(code::INVALID_OPTIONS, "a popup always signs in: use getTokenSilently").at("cacheMode"));
+                }
                 let (audience, scope) = self.key(params.audience.as_deref(), params.scope.as_deref());
                 (Mode::Popup, Purpose::PopupToken(call, audience, scope))
             }
@@ -430,7 +435,7 @@ impl Engine {
                 None
             }
             (Ok(_), _) => {
-                self.complete(f.purpose, Err(Error::new(code::STATE_MISMATCH, "the answer belongs to another login")));
+                self.complete(f.purpose, Err(Error::new(code::STATE_MISMATCH, "the answer is another login's")));
                 None
             }
             (Err(e), _) => {
@@ -517,7 +522,7 @@ impl Engine {
                     // OIDC Core 3.3.2.8-12: the hybrid flow's front-channel ID token is verified,
                     // and bound to the code by c_hash, before the code is exchanged.
                     Ok(()) if f.hybrid => match f.front_raw.take() {
-                        None => Err(Error::new(code::INVALID_CALLBACK, "the hybrid response has no id_token").at("id_token")),
+                        None => Err(Error::new(code::INVALID_CALLBACK, "the hybrid response lacks id_token").at("id_token")),
                         Some(raw) => match self.verify_start(&raw) {
                             Err(e) => Err(e),
                             Ok(v) => return self.advance_front(id, f, v, Input::Start),

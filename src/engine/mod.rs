@@ -245,7 +245,7 @@ impl Engine {
             return self.on_tab_message(&text);
         }
         if let Some(req) = ev.get("req").and_then(Value::as_i64) {
-            return self.on_result(req as u32, &ev);
+            return self.on_result(req as u32, ev);
         }
         if let Some(call) = ev.get("call").and_then(Value::as_i64) {
             let op = ev.get("op").and_then(Value::as_str).unwrap_or_default().to_owned();
@@ -253,7 +253,7 @@ impl Engine {
         }
     }
 
-    fn on_result(&mut self, req: u32, ev: &Value) {
+    fn on_result(&mut self, req: u32, ev: Value) {
         let Some(i) = self.pending.iter().position(|(r, _, _)| *r == req) else {
             return;
         };

@@ -816,4 +816,10 @@ fn per_call_options_are_honoured_timeouts_fragment_and_extra_parameters() {
     assert_eq!(w.find("timer").unwrap().get("ms").unwrap().as_i64(), Some(4000));
     let bad = w.call("getToken", r#""authorizationParams":{"state":"mine"}"#);
     assert_eq!(w.outcome(bad).unwrap().unwrap_err(), "invalid_options");
+    // getTokenWithPopup takes `cacheMode` 'on' and 'off' (a popup's token is always fresh);
+    // 'cache-only' would open no popup, and is refused.
+    let cache_only = w.call("popupToken", r#""cacheMode":"cache-only""#);
+    assert_eq!(w.outcome(cache_only).unwrap().unwrap_err(), "invalid_options");
+    w.call("popupToken", r#""cacheMode":"off""#);
+    assert!(w.find("frame").is_some() || w.find("fetch").is_some(), "a popup login starts");
 }

@@ -173,7 +173,7 @@ pub(crate) struct AuthFetch {
     sent: u32,
 }
 
-fn cache_mode(ev: &Value) -> Result<CacheMode> {
+pub(crate) fn cache_mode(ev: &Value) -> Result<CacheMode> {
     match super::wire::opt_string(ev, "cacheMode")?.as_deref() {
         None | Some("on") => Ok(CacheMode::On),
         Some("off") => Ok(CacheMode::Off),

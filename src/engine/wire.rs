@@ -59,7 +59,7 @@ pub fn parse_event(text: &str) -> Option<Value> {
 }
 
 /// The input a result event means for a request of kind `expect`.
-pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) -> Input {
+pub(crate) fn input_of(expect: Expect, req: u32, mut ev: Value, timeout_secs: u32) -> Input {
     let error = ev.get("error").and_then(Value::as_str);
     match expect {
         Expect::Http => Input::Http(match error {
@@ -77,7 +77,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
         }),
         Expect::Granted => Input::Granted,
         Expect::Timer => Input::Timer(req),
-        Expect::Query => Input::Held(lock_names(ev)),
+        Expect::Query => Input::Held(lock_names(&ev)),
         Expect::Open => Input::Opened(match error {
             None => Ok(()),
             Some(_) => Err(Error::new(code::BROWSER_ERROR, "openUrl failed")),
@@ -93,7 +93,12 @@ pub(crate) fn input_of(expect: Expect, req: u32, ev: &Value, timeout_secs: u32) 
                     via_channel: ev.get("via").and_then(Value::as_str) == Some("channel"),
                     from_frame: ev.get("source").and_then(Value::as_bool) == Some(true),
                     from_provider: ev.get("provider").and_then(Value::as_bool) == Some(true),
-                    data: ev.get("data").cloned().unwrap_or(Value::Null),
+                    // Moved out of the event, not copied.
+                    data: match &mut ev {
+                        Value::Object(m) => m.iter().position(|(k, _)| k == "data").map(|i| m.swap_remove(i).1),
+                        _ => None,
+                    }
+                    .unwrap_or(Value::Null),
                 })
             }
         }
@@ -234,8 +239,7 @@ const IN_MEMORY: &str = "tokens stay in memory (crossTab shares them)";
 
 /// The client options, from the app's options object as JSON.
 pub fn options(text: &str) -> Result<Options> {
-    let js =
-        json::parse(text).ok().filter(|v| matches!(v, Value::Object(_))).ok_or_else(|| bad("createAuthClient needs an options object"))?;
+    let js = json::parse(text).ok().filter(|v| matches!(v, Value::Object(_))).ok_or_else(|| bad("options must be an object"))?;
     if let Value::Object(members) = &js {
         for (k, v) in members {
             let (check, why) = match OPTIONS.iter().find(|(n, _)| n == k) {
@@ -270,8 +274,7 @@ pub fn options(text: &str) -> Result<Options> {
             }
         }
     }
-    let algs =
-        js.strings_of("idTokenSigningAlgs").map_err(|_| bad("idTokenSigningAlgs must be an array of strings").at("idTokenSigningAlgs"))?;
+    let algs = js.strings_of("idTokenSigningAlgs").map_err(|_| bad("idTokenSigningAlgs must list strings").at("idTokenSigningAlgs"))?;
     Ok(Options {
         domain: opt_string(&js, "domain")?.unwrap_or_default(),
         client_id: opt_string(&js, "clientId")?.unwrap_or_default(),
@@ -285,9 +288,7 @@ pub fn options(text: &str) -> Result<Options> {
         cross_tab: opt_bool(&js, "crossTab")?,
         authorize_timeout_in_seconds: opt_seconds(&js, "authorizeTimeoutInSeconds")?,
         use_refresh_tokens_fallback: opt_bool(&js, "useRefreshTokensFallback")?,
-        allowed_origins: js
-            .strings_of("allowedOrigins")
-            .map_err(|_| bad("allowedOrigins must be an array of origins").at("allowedOrigins"))?,
+        allowed_origins: js.strings_of("allowedOrigins").map_err(|_| bad("allowedOrigins must list origins").at("allowedOrigins"))?,
     })
 }
 

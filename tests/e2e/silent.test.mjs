@@ -136,6 +136,17 @@ describe('loginWithPopup', () => {
     await context.close();
   });
 
+  test('closePopup: false leaves the popup open when the login ends', async () => {
+    const page = await newPage(world.browser);
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-keep')]);
+    await fillProviderForms(popup, 'keeper');
+    assert.equal(await page.evaluate(() => window.popupResult), 'ok');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(popup.isClosed(), false, 'the app closes it when it wants');
+    await page.context().close();
+  });
+
   test('getTokenWithPopup resolves the access token for the popup login\'s scope', async () => {
     const page = await newPage(world.browser);
     const context = page.context();

@@ -38,6 +38,9 @@ window.ready = (async () => {
   document.getElementById('popup-token').onclick = () => {
     window.popupResult = window.auth.getTokenWithPopup({ authorizationParams: { scope: 'openid read:timesheets' } }).then((t) => t, window.errorOf);
   };
+  document.getElementById('popup-keep').onclick = () => {
+    window.popupResult = window.auth.loginWithPopup({}, { closePopup: false }).then(() => 'ok', window.errorOf);
+  };
   document.getElementById('own-popup-login').onclick = () => {
     const popup = window.open('', 'app-popup', 'popup,width=480,height=680');
     window.popupResult = window.auth.loginWithPopup({}, { popup }).then(() => 'ok', window.errorOf);
