@@ -73,8 +73,9 @@ function handOff(url) {
   }
   const channel = new BroadcastChannel(HANDOFF);
   channel.postMessage(message);
-  // A popup closes itself a moment later, once the messages have left.
-  setTimeout(() => { channel.close(); if (opener || window.name === 'spa-auth:login') close(); }, 100);
+  // The page that opened the popup closes it (unless it asked for `closePopup: false`); a
+  // popup that COOP cut off from its opener closes itself, once the messages have left.
+  setTimeout(() => { channel.close(); if (!opener && window.name === 'spa-auth:login') close(); }, 100);
 }
 
 const ready = new WeakMap();

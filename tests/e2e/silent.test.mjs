@@ -136,17 +136,6 @@ describe('loginWithPopup', () => {
     await context.close();
   });
 
-  test('closePopup: false leaves the popup open when the login ends', async () => {
-    const page = await newPage(world.browser);
-    await openApp(page, world.app.origin);
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-keep')]);
-    await fillProviderForms(popup, 'keeper');
-    assert.equal(await page.evaluate(() => window.popupResult), 'ok');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(popup.isClosed(), false, 'the app closes it when it wants');
-    await page.context().close();
-  });
-
   test('getTokenWithPopup resolves the access token for the popup login\'s scope', async () => {
     const page = await newPage(world.browser);
     const context = page.context();
@@ -271,5 +260,35 @@ describe('message security', () => {
     assert.equal((await page.evaluate(() => auth.getUser())).sub, 'guarded');
     assert.equal(count(world, '/token', 'authorization_code', since), 1, 'only the real code was exchanged');
     await context.close();
+  });
+});
+
+// The redirect fallback: the callback page in the popup hands the answer back, and the
+// page that opened the popup closes it, unless it asked not to.
+describe('closePopup', () => {
+  let world;
+  before(async () => { world = await startWorld({ webMessage: false, popupBlocking: true, accessTokenTTL: 60 }); });
+  after(async () => { await world?.close(); });
+
+  test('closePopup: false leaves the popup open when the login ends', async () => {
+    const page = await newPage(world.browser);
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-keep')]);
+    await fillProviderForms(popup, 'keeper');
+    assert.equal(await page.evaluate(() => window.popupResult), 'ok');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(popup.isClosed(), false, 'the app closes it when it wants');
+    await page.context().close();
+  });
+
+  test('by default the page that opened the popup closes it when the login ends', async () => {
+    const page = await newPage(world.browser);
+    await openApp(page, world.app.origin);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
+    await fillProviderForms(popup, 'closer');
+    assert.equal(await page.evaluate(() => window.popupResult), 'ok');
+    if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 2000 });
+    assert.equal(popup.isClosed(), true);
+    await page.context().close();
   });
 });
