@@ -7,19 +7,17 @@
 //   another tab, re-renders nothing; a login or logout in another tab does.
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { createAuthClient } from './index.js';
+import { hasAuthParams, sameUser } from './bindings.js';
 
 const INITIAL = { isLoading: true, isAuthenticated: false, user: undefined, error: undefined };
 
 export const AuthContext = createContext(null);
 
-const hasAuthParams = (l = location) => /[?&](code|error)=/.test(l.search) && /[?&]state=/.test(l.search)
-  || /[#&](code|error)=/.test(l.hash) && /[#&]state=/.test(l.hash);
 
 const defaultOnRedirectCallback = (appState) => {
   history.replaceState({}, document.title, appState?.returnTo ?? location.pathname);
 };
 
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 /** auth0-react's `<Auth0Provider>`: the client options, plus `onRedirectCallback(appState, user)` and `skipRedirectCallback`. */
 export function AuthProvider({ children, onRedirectCallback = defaultOnRedirectCallback, skipRedirectCallback, context = AuthContext, ...options }) {
@@ -28,7 +26,7 @@ export function AuthProvider({ children, onRedirectCallback = defaultOnRedirectC
   created.current ??= createAuthClient(options);
   const [state, setState] = useState(INITIAL);
   const update = (client) => Promise.all([client.isAuthenticated(), client.getUser()]).then(([isAuthenticated, user]) => {
-    setState((s) => (!s.isLoading && s.isAuthenticated === isAuthenticated && same(s.user, user) && !s.error
+    setState((s) => (!s.isLoading && s.isAuthenticated === isAuthenticated && sameUser(s.user, user) && !s.error
       ? s : { isLoading: false, isAuthenticated, user, error: undefined }));
     return user;
   });

@@ -5,12 +5,11 @@
 // here or in another tab, touches nothing; a login or logout in another tab does.
 import { inject, readonly, ref } from 'vue';
 import { createAuthClient } from './index.js';
+import { hasAuthParams, sameUser } from './bindings.js';
 
 export const AUTH_INJECTION_KEY = Symbol('spa-auth');
 let current; // the plugin of the last app installed, for guards used outside components
 
-const hasAuthParams = (l = location) => /[?&](code|error)=/.test(l.search) && /[?&]state=/.test(l.search)
-  || /[#&](code|error)=/.test(l.hash) && /[#&]state=/.test(l.hash);
 
 /** auth0-vue's `createAuth0(options, { skipRedirectCallback })`: a plugin for `app.use`. */
 export function createAuth(options, { skipRedirectCallback = false } = {}) {
@@ -24,7 +23,7 @@ export function createAuth(options, { skipRedirectCallback = false } = {}) {
   const update = async () => {
     const c = await client;
     const [authenticated, u] = await Promise.all([c.isAuthenticated(), c.getUser()]);
-    if (isAuthenticated.value !== authenticated || JSON.stringify(user.value) !== JSON.stringify(u)) {
+    if (isAuthenticated.value !== authenticated || !sameUser(user.value, u)) {
       isAuthenticated.value = authenticated;
       user.value = u;
       idTokenClaims.value = await c.getIdTokenClaims();

@@ -52,14 +52,20 @@ pub fn oauth_metadata_url(config: &Config) -> Option<String> {
     ]))
 }
 
+/// Whether a metadata document's `issuer` is the expected one: identical (OIDC Discovery
+/// §4.3, RFC 8414 §3.3), or, for an issuer that came from an origin `domain`, the same
+/// origin with or without the trailing slash.
+fn is_issuer(config: &Config, issuer: &str) -> bool {
+    issuer == config.issuer || (config.issuer_is_origin && text::trim_slashes(issuer) == text::trim_slashes(&config.issuer))
+}
+
 /// The `revocation_endpoint` of an RFC 8414 metadata answer, which some providers publish
 /// only there; `None` unless it is a 200 for this issuer (§3.3) with a valid endpoint.
 pub fn revocation_of_oauth_metadata(config: &Config, status: u16, body: &str) -> Option<String> {
     let doc = json::parse(body).ok().filter(|_| status == 200)?;
     let issuer = doc.str_of("issuer").ok()??;
-    let same = issuer == config.issuer || (config.issuer_is_origin && text::trim_slashes(issuer) == text::trim_slashes(&config.issuer));
     let endpoint = doc.string_of("revocation_endpoint").ok()??;
-    (same && check_url(&endpoint, "revocation_endpoint").is_ok()).then_some(endpoint)
+    (is_issuer(config, issuer) && check_url(&endpoint, "revocation_endpoint").is_ok()).then_some(endpoint)
 }
 
 /// Metadata taken from explicit options alone, when they name at least the
@@ -113,9 +119,8 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
     let required = |k: &'static str| string(k)?.ok_or_else(|| fail(text::cat(&["metadata has no ", k])).at(k));
     let issuer = required("issuer")?;
     // OIDC Discovery §4.3: the issuer in the document must be identical to the one expected.
-    let same_origin = config.issuer_is_origin && text::trim_slashes(&issuer) == text::trim_slashes(&config.issuer);
-    if issuer != config.issuer && !same_origin {
-        return Err(fail(text::cat(&["metadata issuer ", &issuer, " differs from the expected ", &config.issuer, ""])).at("issuer"));
+    if !is_issuer(config, &issuer) {
+        return Err(fail(text::cat(&["metadata issuer ", &issuer, " differs from the expected ", &config.issuer])).at("issuer"));
     }
     let endpoint = |k: &'static str, v: Option<String>| -> Result<Option<String>> {
         if let Some(v) = &v {

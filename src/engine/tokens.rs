@@ -422,11 +422,7 @@ impl Engine {
         };
         // The provider asked to wait (429 with Retry-After): no refresh until then.
         if self.now_ms() < self.refresh.not_before_ms {
-            let secs = ((self.refresh.not_before_ms - self.now_ms()) / 1000.0).ceil() as i64;
-            let e = Error::new(
-                code::TOO_MANY_REQUESTS,
-                text::cat(&["the provider asked to wait ", &text::int(secs), " s before the next refresh"]),
-            );
+            let e = self.too_many_requests();
             return self.finish_refresh(id, f, Err(e));
         }
         let Some(metadata) = self.metadata(id) else {
@@ -453,6 +449,12 @@ impl Engine {
         Some(f)
     }
 
+    /// `too_many_requests`, with the time left until the provider's `Retry-After` has passed.
+    fn too_many_requests(&self) -> Error {
+        let secs = ((self.refresh.not_before_ms - self.now_ms()) / 1000.0).ceil() as i64;
+        Error::new(code::TOO_MANY_REQUESTS, text::cat(&["the provider asked to wait ", &text::int(secs), " s before the next refresh"]))
+    }
+
     fn refreshed(&mut self, id: u32, f: Refresh, reply: Result<super::wire::Reply>) -> Option<Refresh> {
         // A logout since the request left wins: the answer is dropped, never stored or broadcast.
         if f.epoch != self.epoch {
@@ -461,10 +463,7 @@ impl Engine {
         if let Some(r) = reply.as_ref().ok().filter(|r| r.status == 429) {
             let secs = token::retry_after_secs(r.retry_after.as_deref());
             self.refresh.not_before_ms = self.now_ms() + (secs * 1000) as f64;
-            let e = Error::new(
-                code::TOO_MANY_REQUESTS,
-                text::cat(&["the provider asked to wait ", &text::int(secs), " s before the next refresh"]),
-            );
+            let e = self.too_many_requests();
             return self.finish_refresh(id, f, Err(e));
         }
         match reply.and_then(|r| token::process_response(r.status, &r.body)) {
