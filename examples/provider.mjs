@@ -7,6 +7,7 @@
 // Every request is logged, so tests count requests at the provider, not in the page.
 import http from 'node:http';
 import https from 'node:https';
+import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 
 export const API_AUDIENCE = 'https://api.timesheets.test';
@@ -22,8 +23,13 @@ export const API_SCOPES = 'read:timesheets create:timesheets';
  * @param {boolean} [o.webMessage] offer response_mode=web_message (for iframe and popup logins)
  * @param {object} [o.routes] endpoint paths, e.g. Auth0's for SDKs that do not read discovery
  * @param {{key: Buffer, cert: Buffer}} [o.tls] serve https (for SDKs that insist on an https issuer)
+ * @param {boolean} [o.dpopNonce] require a server nonce in DPoP proofs (RFC 9449 §8)
+ * @param {boolean} [o.requirePar] require pushed authorization requests (RFC 9126)
  */
-export async function startProvider({ redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test', webMessage = false, routes, tls }) {
+export async function startProvider({
+  redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test', webMessage = false, routes, tls,
+  dpopNonce = false, requirePar = false,
+}) {
   const server = tls ? https.createServer(tls) : http.createServer();
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
@@ -76,6 +82,10 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
       revocation: { enabled: true },
       webMessageResponseMode: { enabled: webMessage, ack: webMessage ? 'individual-draft-01' : undefined },
       rpInitiatedLogout: { enabled: true },
+      // DPoP (RFC 9449), as oidc-provider 9 has it on by default; with `dpopNonce`, every
+      // proof must carry a nonce the provider issued (DPoP-Nonce).
+      dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => dpopNonce },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
       resourceIndicators: {
         enabled: true,
         defaultResource: (ctx) => ctx.oidc.params?.audience || undefined,
@@ -108,11 +118,14 @@ export async function startProvider({ redirectUris, postLogoutRedirectUris, port
       }
     }
     await next();
-    const entry = { method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, fault: ctx.state.fault, at: Date.now() };
+    const entry = {
+      method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, fault: ctx.state.fault, at: Date.now(),
+      dpop: ctx.get('dpop') || undefined, query: ctx.method === 'GET' ? ctx.query : undefined,
+    };
     // What the token endpoint issued, so tests can look for these tokens where they must not be.
     if (ctx.path === '/token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-      const { access_token: access, refresh_token: refresh, id_token: id } = ctx.body;
-      entry.issued = { access, refresh, id };
+      const { access_token: access, refresh_token: refresh, id_token: id, token_type: type } = ctx.body;
+      entry.issued = { access, refresh, id, type };
     }
     log.push(entry);
   });

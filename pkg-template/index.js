@@ -62,6 +62,52 @@ async function readText(res, max) {
   return new TextDecoder().decode(all);
 }
 
+const b64 = (u8) => btoa(String.fromCharCode(...u8)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const utf8 = (text) => new TextEncoder().encode(text);
+
+/** One transaction on IndexedDB's `spa-auth` database, `keys` store; resolves the result of the request `fn` returns. */
+function idb(mode, fn) {
+  return new Promise((ok, no) => {
+    const open = indexedDB.open('spa-auth');
+    open.onupgradeneeded = () => open.result.createObjectStore('keys');
+    open.onerror = () => no(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('keys', mode);
+      const r = fn(tx.objectStore('keys'));
+      tx.oncomplete = () => { db.close(); ok(r.result); };
+      tx.onabort = () => { db.close(); no(tx.error); };
+    };
+  });
+}
+
+/**
+ * The DPoP key pair stored under `name` (every tab of this origin signs with the same one),
+ * else a new one: ES256, `extractable: false`, so the private key never leaves the browser.
+ * Made and stored in one transaction, so two tabs starting together agree on one key.
+ */
+async function dpopKey(name) {
+  const fresh = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  let pair;
+  try {
+    pair = await idb('readwrite', (store) => {
+      const r = store.get(name);
+      r.onsuccess = () => r.result || store.put(fresh, name);
+      return r;
+    });
+  } catch { /* no IndexedDB (a private window, say): a key for this tab alone */ }
+  pair ??= fresh;
+  const { crv, kty, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+  return { pair, jwk: { crv, kty, x, y } };
+}
+
+/** A DPoP proof (RFC 9449 §4.2): the engine's claims, signed with the key; the header names the key. */
+async function sign(key, claims) {
+  const part = (o) => b64(utf8(JSON.stringify(o)));
+  const input = `${part({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })}.${part(claims)}`;
+  return `${input}.${b64(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.pair.privateKey, utf8(input))))}`;
+}
+
 const bytes = (b64url) => Uint8Array.from(atob(b64url.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
 /** On a callback page inside an iframe or popup: hands the URL to the page that started the login. */
@@ -91,6 +137,9 @@ export class AuthClient {
   #holdToken;
   #shared;
   #callbacks = new Map();
+  #dpopName;
+  #key;
+  #wiped = Promise.resolve();
 
   /** Prefer `createAuthClient`, which waits for the wasm and for the other tabs' session. */
   constructor(options) {
@@ -180,20 +229,32 @@ export class AuthClient {
         }));
       case 'frame': return this.#frame(f, back);
       case 'authfetch': return this.#authFetch(f, back);
+      case 'dpop':
+        this.#dpopName = f.name;
+        return void this.#proofKey().catch(() => {});
+      case 'dpopReset':
+        this.#key = null;
+        if (f.wipe) this.#wiped = idb('readwrite', (store) => store.delete(this.#dpopName)).catch(() => {});
+        return;
+      case 'proof':
+        return void this.#proof(f.dpop).then((proof) => this.#settle(f.call, (c) => c.resolve(proof)),
+          () => this.#settle(f.call, (c) => c.reject(toError({ name: 'GenericError', error: 'browser_error', error_description: 'WebCrypto could not sign the DPoP proof' }))));
     }
   }
+
+  #proofKey() { return (this.#key ??= this.#wiped.then(() => dpopKey(this.#dpopName))); }
+
+  async #proof(claims) { return sign(await this.#proofKey(), claims); }
 
   async #fetch(f, back) {
     let ev;
     try {
-      const res = await fetch(f.url, {
-        method: f.method,
-        body: f.body,
-        headers: f.body ? { 'content-type': 'application/x-www-form-urlencoded' } : undefined,
-        signal: AbortSignal.timeout(f.timeout),
-      });
+      const headers = {};
+      if (f.body) headers['content-type'] = 'application/x-www-form-urlencoded';
+      if (f.dpop) headers.DPoP = await this.#proof(f.dpop);
+      const res = await fetch(f.url, { method: f.method, body: f.body, headers, signal: AbortSignal.timeout(f.timeout) });
       const h = (name) => res.headers.get(name) ?? undefined;
-      ev = { status: res.status, body: await readText(res, f.max), www: h('www-authenticate'), retry: h('retry-after') };
+      ev = { status: res.status, body: await readText(res, f.max), www: h('www-authenticate'), retry: h('retry-after'), nonce: h('dpop-nonce') };
     } catch (x) {
       ev = { error: x === TOO_BIG ? 'too_big' : x?.name === 'TimeoutError' ? 'timeout' : navigator.onLine === false ? 'offline' : 'network' };
     }
@@ -225,12 +286,14 @@ export class AuthClient {
   async #authFetch(f, back) {
     try {
       const copy = this.#calls.get(f.call).request.clone();
-      copy.headers.set('Authorization', `Bearer ${f.token}`);
+      copy.headers.set('Authorization', `${f.scheme ?? 'Bearer'} ${f.token}`);
+      if (f.dpop) copy.headers.set('DPoP', await this.#proof(f.dpop));
       // A redirect is not followed with the token: it comes back as an opaque redirect.
       const res = await fetch(copy, { redirect: 'manual' });
       if (res.type === 'opaqueredirect') return back({ error: 'redirect' });
       this.#reqs.set(f.req, res);
-      back({ status: res.status, www: res.headers.get('www-authenticate') ?? undefined });
+      const h = (name) => res.headers.get(name) ?? undefined;
+      back({ status: res.status, www: h('www-authenticate'), nonce: h('dpop-nonce') });
     } catch {
       back({ error: 'network' });
     }
@@ -358,7 +421,7 @@ export class AuthClient {
     try { request = new Request(input, init); } catch {
       return Promise.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'fetchWithAuth: not a valid Request' }));
     }
-    return this.#call('fetch', { url: request.url, authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, { request });
+    return this.#call('fetch', { url: request.url, method: request.method, authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, { request });
   }
 
   /** Forgets the session here and in every tab, then opens the provider's logout unless `openUrl` is `false`. */
@@ -366,6 +429,17 @@ export class AuthClient {
     const local = o.openUrl === false;
     return this.#call('logout', { logoutParams: o.logoutParams, clientId: o.clientId, openUrl: local ? false : undefined }, { openUrl: local ? undefined : o.openUrl });
   }
+
+  /** A DPoP proof (RFC 9449) signed with this session's key, for an API request the app makes itself (`useDpop`). */
+  generateDpopProof(o = {}) {
+    return this.#call('generateDpopProof', { url: o.url, method: o.method, nonce: o.nonce, accessToken: o.accessToken });
+  }
+
+  /** The DPoP nonce last given by the provider, or with `id` (an origin) by that API. */
+  getDpopNonce(id) { return this.#call('getDpopNonce', { id }); }
+
+  /** Sets the DPoP nonce of the provider, or with `id` (an origin) of that API. */
+  setDpopNonce(nonce, id) { return this.#call('setDpopNonce', { nonce, id }); }
 
   /** Revokes the refresh token at the provider (RFC 7009) and forgets it. */
   revokeRefreshToken() { return this.#call('revoke'); }

@@ -21,6 +21,8 @@ pub struct Entry {
     pub expires_at: i64,
     /// `expires_in` itself: the token's lifetime, which bounds the expiry margin.
     pub lifetime: i64,
+    /// A DPoP-bound token (RFC 9449): sent as `Authorization: DPoP`, with a proof.
+    pub dpop: bool,
 }
 
 impl Entry {
@@ -90,6 +92,7 @@ impl Session {
             access_token: response.access_token,
             expires_at: now.saturating_add(response.expires_in),
             lifetime: response.expires_in,
+            dpop: response.dpop,
         });
         if let Some(rt) = response.refresh_token {
             self.refresh_token = Some(rt);
@@ -167,6 +170,7 @@ mod tests {
             id_token: None,
             refresh_token: rt.map(|r| RefreshToken::new(r.into())),
             scope: scope.map(str::to_owned),
+            dpop: false,
         }
     }
 
@@ -216,6 +220,7 @@ mod tests {
             access_token: AccessToken::new("a".into()),
             expires_at,
             lifetime,
+            dpop: false,
         };
         for (expires_at, lifetime, fresh) in [
             (-i64::MAX, 60, false),

@@ -99,6 +99,11 @@ pub struct Options {
     /// The origins `fetchWithAuth` may send the access token to (`allowedOrigins`;
     /// default: the page's own).
     pub allowed_origins: Option<Vec<String>>,
+    /// Bind tokens to a non-extractable key with DPoP (RFC 9449; `useDpop`).
+    pub use_dpop: Option<bool>,
+    /// Push every authorization request first (RFC 9126; `usePar`), as well as when the
+    /// provider requires it.
+    pub use_par: Option<bool>,
 }
 
 /// Validated client configuration.
@@ -136,6 +141,10 @@ pub struct Config {
     pub use_refresh_tokens_fallback: bool,
     /// `allowedOrigins`, normalised ([`origin_of`]); `None`: the page's own origin only.
     pub allowed_origins: Option<Vec<String>>,
+    /// DPoP proofs on every token request, DPoP tokens only (RFC 9449).
+    pub use_dpop: bool,
+    /// Pushed authorization requests even where the provider does not require them (RFC 9126).
+    pub use_par: bool,
 }
 
 /// Default scope, as in auth0-spa-js.
@@ -217,6 +226,8 @@ impl Config {
             cross_tab: options.cross_tab.unwrap_or(true),
             authorize_timeout_secs: options.authorize_timeout_in_seconds.unwrap_or(10).max(1),
             use_refresh_tokens_fallback: options.use_refresh_tokens_fallback.unwrap_or(false),
+            use_dpop: options.use_dpop.unwrap_or(false),
+            use_par: options.use_par.unwrap_or(false),
         })
     }
 

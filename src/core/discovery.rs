@@ -30,6 +30,13 @@ pub struct Metadata {
     pub web_message: bool,
     /// `scopes_supported` lists `offline_access`, or the document has no such list.
     pub offline_access: bool,
+    /// `dpop_signing_alg_values_supported` lists ES256 (RFC 9449 §5.1): a Bearer answer to
+    /// a DPoP request is then a downgrade.
+    pub dpop: bool,
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5).
+    pub par_endpoint: Option<String>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §5).
+    pub require_par: bool,
 }
 
 /// Where the metadata document lives (OIDC Discovery §4.1).
@@ -83,6 +90,9 @@ pub fn from_options(config: &Config) -> Option<Metadata> {
         id_token_signing_algs: None,
         web_message: false,
         offline_access: true,
+        dpop: false,
+        par_endpoint: get("pushed_authorization_request_endpoint"),
+        require_par: false,
     })
 }
 
@@ -100,6 +110,9 @@ pub(crate) fn auth0_like(config: &Config) -> Metadata {
         id_token_signing_algs: None,
         web_message: false,
         offline_access: true,
+        dpop: false,
+        par_endpoint: None,
+        require_par: false,
     }
 }
 
@@ -142,6 +155,9 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         // Some providers issue refresh tokens without `offline_access` and refuse it as an
         // unknown scope: it is asked for only where the provider lists it, or lists nothing.
         offline_access: doc.strings_of("scopes_supported").ok().flatten().is_none_or(|s| s.iter().any(|s| s == "offline_access")),
+        dpop: doc.strings_of("dpop_signing_alg_values_supported").ok().flatten().is_some_and(|a| a.iter().any(|a| a == "ES256")),
+        par_endpoint: endpoint("pushed_authorization_request_endpoint", string("pushed_authorization_request_endpoint")?)?,
+        require_par: doc.bool_of("require_pushed_authorization_requests") == Ok(Some(true)),
         issuer,
     })
 }

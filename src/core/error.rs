@@ -81,6 +81,8 @@ pub mod code {
     pub const INVALID_RESPONSE: &str = "invalid_response";
     /// `token_type` is not `Bearer`.
     pub const UNSUPPORTED_TOKEN_TYPE: &str = "unsupported_token_type";
+    /// With `useDpop`, a provider that advertises DPoP answered with a Bearer token (RFC 9449 §5).
+    pub const DPOP_DOWNGRADE: &str = "dpop_downgrade";
     /// The ID token is malformed or one of its claims fails OIDC Core 3.1.3.7.
     pub const INVALID_ID_TOKEN: &str = "invalid_id_token";
     /// The provider's JWK Set is unreachable, not JSON, malformed or too large.

@@ -45,6 +45,7 @@ pub fn session_message(session: &Session) -> String {
             .str("access_token", e.access_token.secret())
             .int("expires_at", e.expires_at)
             .int("lifetime", e.lifetime)
+            .bool("dpop", e.dpop)
             .finish();
         entries.push_str(&entry);
     }
@@ -98,6 +99,7 @@ fn parse_session(v: &Value) -> Option<Session> {
             access_token: AccessToken::new(e.string_of("access_token").ok()??),
             expires_at: e.int_of("expires_at").ok()??,
             lifetime: e.int_of("lifetime").ok()??,
+            dpop: e.bool_of("dpop").ok()?.unwrap_or(false),
         });
     }
     Some(Session::restore(entries, refresh_token, id_token, generation))
@@ -119,6 +121,7 @@ mod tests {
             id_token: None,
             refresh_token: Some(RefreshToken::new("rt".into())),
             scope: Some("openid read".into()),
+            dpop: true,
         };
         s.store(Some("https://api/"), "openid read", response, Some((IdToken::new(raw), jwt)), 1000);
         s.set_generation(1_700_000_000_000);
@@ -133,7 +136,7 @@ mod tests {
         assert_eq!(back.refresh_token().unwrap().secret(), "rt");
         assert_eq!(back.id_token().unwrap().sub, "u1");
         let e = back.get(Some("https://api/"), "read", 1000, 60).unwrap();
-        assert_eq!((e.access_token.secret(), e.expires_at, e.granted_scope.as_str()), ("at \"1\"", 1300, "openid read"));
+        assert_eq!((e.access_token.secret(), e.expires_at, e.granted_scope.as_str(), e.dpop), ("at \"1\"", 1300, "openid read", true));
     }
 
     #[test]

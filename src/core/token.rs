@@ -75,6 +75,8 @@ pub struct TokenResponse {
     pub refresh_token: Option<RefreshToken>,
     /// `scope`: the granted scope when it differs from the requested one (RFC 6749 §3.3).
     pub scope: Option<String>,
+    /// `token_type` is `DPoP` (RFC 9449 §5): the token is bound to the client's key.
+    pub dpop: bool,
 }
 
 /// Turns a token endpoint answer into a [`TokenResponse`] or a typed error.
@@ -95,9 +97,11 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
     }
     let access_token = opt_str("access_token")?.ok_or_else(|| wrong("access_token"))?;
     let token_type = opt_str("token_type")?.ok_or_else(|| wrong("token_type"))?;
-    // RFC 6749 §7.1 and RFC 6750 §4: the type is case-insensitive; only Bearer is supported.
-    if !token_type.eq_ignore_ascii_case("bearer") {
-        return Err(Error::new(code::UNSUPPORTED_TOKEN_TYPE, text::cat(&["token_type ", &token_type, " is not Bearer"])));
+    // RFC 6749 §7.1, RFC 6750 §4, RFC 9449 §5: the type is case-insensitive; Bearer or
+    // DPoP (which [`check_type`] then holds against the client's configuration).
+    let dpop = token_type.eq_ignore_ascii_case("dpop");
+    if !dpop && !token_type.eq_ignore_ascii_case("bearer") {
+        return Err(Error::new(code::UNSUPPORTED_TOKEN_TYPE, text::cat(&["token_type ", &token_type, " is not Bearer or DPoP"])));
     }
     let expires_in = doc.get("expires_in").ok_or_else(|| wrong("expires_in"))?;
     let expires_in = match expires_in {
@@ -117,7 +121,23 @@ pub fn process_response(status: u16, body: &str) -> Result<TokenResponse> {
         id_token: opt_str("id_token")?.map(IdToken::new),
         refresh_token: opt_str("refresh_token")?.map(RefreshToken::new),
         scope: opt_str("scope")?,
+        dpop,
     })
+}
+
+/// The token type against the client's DPoP setting (RFC 9449 §5): a DPoP token only to a
+/// client that sent proofs; with proofs sent to a provider that advertises DPoP
+/// (`dpop_signing_alg_values_supported`), a Bearer token is a downgrade and refused. A
+/// provider that does not advertise DPoP may ignore the proof and answer Bearer, which is
+/// then used as a Bearer token.
+pub fn check_type(response: &TokenResponse, use_dpop: bool, advertised: bool) -> Result<()> {
+    if response.dpop && !use_dpop {
+        return Err(Error::new(code::UNSUPPORTED_TOKEN_TYPE, "token_type DPoP, but useDpop is off").at("token_type"));
+    }
+    if use_dpop && advertised && !response.dpop {
+        return Err(Error::new(code::DPOP_DOWNGRADE, "the provider supports DPoP but issued a Bearer token").at("token_type"));
+    }
+    Ok(())
 }
 
 /// RFC 6749 §5.2: an error answer with `{error, error_description}`; anything else is an
@@ -165,18 +185,22 @@ pub fn process_revocation(status: u16, body: &str) -> Result<()> {
 /// RFC 6750 §3.1: does a `WWW-Authenticate` header say the access token was refused
 /// (`Bearer error="invalid_token"`)?
 pub fn is_invalid_token_challenge(www_authenticate: &str) -> bool {
+    is_challenge(www_authenticate, "invalid_token")
+}
+
+/// Whether a `WWW-Authenticate` value is a Bearer (RFC 6750 §3) or DPoP (RFC 9449 §7.1)
+/// challenge with `error` equal to `error`.
+pub fn is_challenge(www_authenticate: &str, error: &str) -> bool {
     let h = www_authenticate.trim_ascii_start();
-    let Some(scheme) = h.get(..6) else {
-        return false;
-    };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let scheme = text::until(h, b" ");
+    if !scheme.eq_ignore_ascii_case("bearer") && !scheme.eq_ignore_ascii_case("dpop") {
         return false;
     }
-    h[6..].split(',').any(|p| {
+    h[scheme.len()..].split(',').any(|p| {
         let Some((k, v)) = p.split_once('=') else {
             return false;
         };
-        k.trim_ascii().eq_ignore_ascii_case("error") && v.trim_ascii().trim_matches('"') == "invalid_token"
+        k.trim_ascii().eq_ignore_ascii_case("error") && v.trim_ascii().trim_matches('"') == error
     })
 }
 
@@ -230,7 +254,6 @@ mod tests {
             (200, r#"{"access_token":"","token_type":"Bearer","expires_in":1}"#, code::INVALID_RESPONSE),
             (200, r#"{"access_token":"a","expires_in":1}"#, code::INVALID_RESPONSE),
             (200, r#"{"access_token":"a","token_type":"mac","expires_in":1}"#, code::UNSUPPORTED_TOKEN_TYPE),
-            (200, r#"{"access_token":"a","token_type":"DPoP","expires_in":1}"#, code::UNSUPPORTED_TOKEN_TYPE),
             (200, r#"{"access_token":"a","token_type":"Bearer"}"#, code::INVALID_RESPONSE),
             (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":-5}"#, code::INVALID_RESPONSE),
             (200, r#"{"access_token":"a","token_type":"Bearer","expires_in":0}"#, code::INVALID_RESPONSE),
@@ -260,6 +283,19 @@ mod tests {
     }
 
     #[test]
+    fn the_token_type_must_match_the_dpop_setting() {
+        let of = |t: &str| process_response(200, &format!(r#"{{"access_token":"a","token_type":"{t}","expires_in":1}}"#)).unwrap();
+        let (dpop, bearer) = (of("dpop"), of("Bearer"));
+        assert!(dpop.dpop && !bearer.dpop);
+        assert_eq!(check_type(&dpop, false, false).unwrap_err().code(), code::UNSUPPORTED_TOKEN_TYPE);
+        assert_eq!(check_type(&dpop, false, true).unwrap_err().code(), code::UNSUPPORTED_TOKEN_TYPE);
+        assert_eq!(check_type(&bearer, true, true).unwrap_err().code(), code::DPOP_DOWNGRADE);
+        assert!(check_type(&bearer, false, true).is_ok());
+        assert!(check_type(&bearer, true, false).is_ok(), "RFC 9449 §5: a provider without DPoP answers Bearer");
+        assert!(check_type(&dpop, true, true).is_ok() && check_type(&dpop, true, false).is_ok());
+    }
+
+    #[test]
     fn revocation_answers() {
         assert!(process_revocation(200, "").is_ok());
         assert_eq!(process_revocation(400, r#"{"error":"unsupported_token_type"}"#).unwrap_err().code(), "unsupported_token_type");
@@ -273,6 +309,9 @@ mod tests {
         assert!(!is_invalid_token_challenge(r#"Bearer error="insufficient_scope""#));
         assert!(!is_invalid_token_challenge(r#"Basic realm="x""#));
         assert!(!is_invalid_token_challenge("Bear"));
+        assert!(is_invalid_token_challenge(r#"DPoP error="invalid_token", algs="ES256""#));
+        assert!(is_challenge(r#"DPoP error="use_dpop_nonce", error_description="nonce""#, "use_dpop_nonce"));
+        assert!(!is_challenge(r#"DPoPx error="use_dpop_nonce""#, "use_dpop_nonce"));
         assert!(!is_invalid_token_challenge(""));
     }
 }

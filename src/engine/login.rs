@@ -537,7 +537,7 @@ impl Engine {
             (Phase::Meta, Input::Meta(Err(e))) => Err(e),
             (Phase::Front(v), input) => return self.advance_front(id, f, v, input),
             (Phase::Token, Input::Http(reply)) => {
-                let processed = reply.and_then(|r| token::process_response(r.status, &r.body));
+                let processed = reply.and_then(|r| self.process_tokens(r));
                 match processed {
                     Err(e) => Err(e),
                     Ok(mut response) => match response.id_token.take() {

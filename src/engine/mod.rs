@@ -17,8 +17,10 @@
 //! - [`login`]: redirect, callback, iframe and popup logins, the code exchange, ID tokens.
 //! - [`tokens`]: the cache, single-flight refresh under one lock, revocation, logout, fetchWithAuth.
 //! - [`tabs`]: one session across tabs: which tab refreshes, joining, logout everywhere.
+//! - [`dpop`]: DPoP proofs' claims, the servers' nonces, the one nonce retry.
 //! - [`wire`]: the JSON of events, options and effects.
 
+pub mod dpop;
 pub mod login;
 pub mod tabs;
 pub mod tokens;
@@ -178,6 +180,10 @@ pub struct Engine {
     pub(crate) asked_oauth_metadata: bool,
     /// The `revocation_endpoint` RFC 8414 metadata named, when OIDC discovery had none.
     pub(crate) oauth_revocation: Option<String>,
+    /// Requests with a DPoP proof that may still be retried with a nonce.
+    pub(crate) sent: Vec<dpop::Sent>,
+    /// The DPoP nonce each server gave last: the provider's under `""`, an API's under its origin.
+    pub(crate) nonces: Vec<(String, String)>,
 }
 
 fn fx(kind: &str) -> ObjectWriter {
@@ -214,6 +220,8 @@ impl Engine {
             redirect_state: None,
             asked_oauth_metadata: false,
             oauth_revocation: None,
+            sent: Vec::new(),
+            nonces: Vec::new(),
         })
     }
 
@@ -258,6 +266,10 @@ impl Engine {
             return;
         };
         let (_, flow, expect) = self.pending[i];
+        // Retried with the server's DPoP nonce: the answer that counts is still to come.
+        if self.on_sent(req, &ev) {
+            return;
+        }
         let input = wire::input_of(expect, req, ev, self.config.http_timeout_secs);
         // A frame keeps its request open for every message until it settles.
         if expect != Expect::Frame {
@@ -387,6 +399,7 @@ impl Engine {
                 self.resolve(call, claims.as_deref().unwrap_or("null"));
                 Ok(())
             }
+            "generateDpopProof" | "getDpopNonce" | "setDpopNonce" => self.call_dpop(call, op, ev),
             "hasScope" => {
                 let v = self.has_scope(ev);
                 self.resolve(call, if v { "true" } else { "false" });
@@ -481,17 +494,20 @@ impl Engine {
     // ----- effects -----
 
     /// `fetch(url)`: a GET, or a form POST (RFC 6749 §4.1.3; both headers are
-    /// CORS-safelisted, so no preflight). The body is read as a stream capped at
-    /// [`crate::core::token::MAX_RESPONSE_BYTES`].
+    /// CORS-safelisted, so no preflight, unless a DPoP proof goes with it). The body is
+    /// read as a stream capped at [`crate::core::token::MAX_RESPONSE_BYTES`].
     pub(crate) fn fetch(&mut self, req: u32, method: &str, url: &str, form: Option<&str>) {
-        let w = fx("fetch")
-            .int("req", req.into())
-            .str("method", method)
-            .str("url", url)
-            .opt_str("body", form)
-            .int("timeout", i64::from(self.config.http_timeout_secs) * 1000)
-            .int("max", crate::core::token::MAX_RESPONSE_BYTES as i64);
-        self.emit(w);
+        let proof = self.config.use_dpop && method == "POST";
+        self.send(dpop::Sent {
+            req,
+            method: method.to_owned(),
+            url: url.to_owned(),
+            body: form.map(str::to_owned),
+            call: 0,
+            token: None,
+            proof,
+            retried: false,
+        });
     }
 
     /// A timer for `flow`, firing after `ms`.

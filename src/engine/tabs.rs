@@ -77,6 +77,12 @@ impl Engine {
             self.emit(fx("channel").str("name", &name));
             self.tabs.channel = Some(name);
         }
+        // The DPoP key pair is the loop's, stored under this client's name so that every
+        // tab signs with the same one; made now, while the app starts.
+        if self.config.use_dpop {
+            let name = messages::channel_name(&self.config.issuer, &self.config.client_id);
+            self.emit(fx("dpop").str("name", &name));
+        }
         let newest = self.newest_generation(&super::wire::lock_names(ev));
         if newest > self.session.generation() {
             self.post_sync();

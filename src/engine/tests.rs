@@ -15,6 +15,10 @@ pub(crate) struct World {
     pub now: f64,
     pub fx: Vec<Value>,
     next_call: u32,
+    /// The `token_type` the fake provider answers with.
+    pub token_type: &'static str,
+    /// Whether its discovery lists `dpop_signing_alg_values_supported`.
+    pub advertise_dpop: bool,
 }
 
 pub(crate) fn discovery_body() -> String {
@@ -39,7 +43,7 @@ impl World {
             r#"{{"domain":"{ISSUER}","clientId":"spa","authorizationParams":{{"redirect_uri":"https://app.example/cb","audience":"https://api/"}}{extra}}}"#
         );
         let e = Engine::new(wire::options(&options).unwrap(), Box::new(MemoryStore::default())).unwrap();
-        let mut w = World { e, now: 1_700_000_000_000.0, fx: Vec::new(), next_call: 1 };
+        let mut w = World { e, now: 1_700_000_000_000.0, fx: Vec::new(), next_call: 1, token_type: "Bearer", advertise_dpop: false };
         w.send(r#"{"call":999,"op":"init","href":"https://app.example/","origin":"https://app.example","locks":true,"channel":true,"held":[]}"#);
         w
     }
@@ -106,7 +110,11 @@ impl World {
         for _ in 0..10 {
             if let Some(f) = self.fetch_to(&format!("{}.well-known/openid-configuration", ISSUER)) {
                 let req = f.get("req").unwrap().as_i64().unwrap() as u32;
-                self.reply(req, 200, &discovery_body());
+                let mut body = discovery_body();
+                if self.advertise_dpop {
+                    body = body.replace("\"jwks_uri\"", "\"dpop_signing_alg_values_supported\":[\"ES256\"],\"jwks_uri\"");
+                }
+                self.reply(req, 200, &body);
             } else if let Some(f) = self.fetch_to(JWKS_URI) {
                 let req = f.get("req").unwrap().as_i64().unwrap() as u32;
                 self.reply(req, 200, jwks_body());
@@ -136,7 +144,8 @@ impl World {
         let claims =
             format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, self.secs() + 600, self.secs());
         let body = format!(
-            r#"{{"access_token":"at1","token_type":"Bearer","expires_in":{expires_in},"refresh_token":"rt1","id_token":"{}"}}"#,
+            r#"{{"access_token":"at1","token_type":"{}","expires_in":{expires_in},"refresh_token":"rt1","id_token":"{}"}}"#,
+            self.token_type,
             id_token(&claims)
         );
         self.reply(token.get("req").unwrap().as_i64().unwrap() as u32, 200, &body);
@@ -150,7 +159,7 @@ impl World {
 
     pub fn token_response(&self, at: &str, rt: Option<&str>, expires_in: i64) -> String {
         let rt = rt.map(|r| format!(r#","refresh_token":"{r}""#)).unwrap_or_default();
-        format!(r#"{{"access_token":"{at}","token_type":"Bearer","expires_in":{expires_in}{rt}}}"#)
+        format!(r#"{{"access_token":"{at}","token_type":"{}","expires_in":{expires_in}{rt}}}"#, self.token_type)
     }
 }
 
@@ -822,4 +831,172 @@ fn per_call_options_are_honoured_timeouts_fragment_and_extra_parameters() {
     assert_eq!(w.outcome(cache_only).unwrap().unwrap_err(), "invalid_options");
     w.call("popupToken", r#""cacheMode":"off""#);
     assert!(w.find("frame").is_some() || w.find("fetch").is_some(), "a popup login starts");
+}
+
+impl World {
+    fn dpop() -> World {
+        let mut w = World::new(r#","crossTab":false,"useDpop":true"#);
+        w.token_type = "DPoP";
+        w.advertise_dpop = true;
+        w
+    }
+
+    /// The proof claims of an effect.
+    fn claims_of(f: &Value) -> Value {
+        f.get("dpop").unwrap_or_else(|| panic!("no proof in {}", json::stringify(f))).clone()
+    }
+
+    /// Answers request `req` with `status`, `body` and a `DPoP-Nonce` header.
+    fn reply_nonce(&mut self, req: u32, status: u16, body: &str, nonce: &str) {
+        let mut b = String::new();
+        json::write_str(&mut b, body);
+        self.send(&format!(r#"{{"req":{req},"status":{status},"body":{b},"nonce":"{nonce}"}}"#));
+    }
+}
+
+#[test]
+fn with_use_dpop_every_post_to_the_provider_carries_a_proof_and_no_get_does() {
+    let mut w = World::dpop();
+    w.call("login", "");
+    let discovery = w.fetch_to(&format!("{ISSUER}.well-known/openid-configuration")).unwrap();
+    assert!(discovery.get("dpop").is_none(), "discovery is a GET without a proof");
+    let mut w = World::dpop();
+    w.sign_in(120);
+    // The refresh: a proof for POST at the token endpoint, its nonce-less claims fresh.
+    w.wait(100);
+    w.call("getToken", "");
+    let f = w.token_fetches().pop().expect("a refresh");
+    let c = World::claims_of(&f);
+    assert_eq!(c.get("htm").unwrap().as_str(), Some("POST"));
+    assert_eq!(c.get("htu").unwrap().as_str(), Some(TOKEN_ENDPOINT));
+    assert_eq!(c.get("iat").unwrap().as_i64(), Some(w.secs()));
+    assert!(c.get("nonce").is_none() && c.get("ath").is_none());
+    assert_eq!(base64url::decode(c.get("jti").unwrap().as_str().unwrap()).unwrap().len(), 16);
+    w.reply(World::req(&f), 200, &w.token_response("at2", Some("rt2"), 120));
+    assert_eq!(w.e.session.entries()[0].dpop, true, "stored as DPoP-bound");
+    // Without useDpop nothing carries a proof, and a DPoP token is refused.
+    let mut plain = crossless();
+    plain.sign_in(120);
+    plain.wait(100);
+    let call = plain.call("getToken", "");
+    let f = plain.token_fetches().pop().unwrap();
+    assert!(f.get("dpop").is_none());
+    plain.token_type = "DPoP";
+    let body = plain.token_response("at2", Some("rt2"), 120);
+    plain.reply(World::req(&f), 200, &body);
+    assert_eq!(plain.outcome(call).unwrap().unwrap_err(), "unsupported_token_type");
+}
+
+#[test]
+fn a_bearer_answer_from_a_provider_that_advertises_dpop_is_a_downgrade() {
+    let mut w = World::dpop();
+    w.token_type = "Bearer";
+    w.call("login", "");
+    w.serve_provider(true);
+    let open = w.find("open").unwrap();
+    let url = open.get("url").unwrap().as_str().unwrap().to_owned();
+    let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
+    let state = q.iter().find(|(n, _)| n == "state").unwrap().1.clone();
+    w.send(&format!(r#"{{"req":{}}}"#, w.req_of("open")));
+    let call = w.call("callback", &format!(r#""href":"https://app.example/cb?code=c1&state={state}""#));
+    let f = w.fetch_to(TOKEN_ENDPOINT).unwrap();
+    w.reply(World::req(&f), 200, &w.token_response("at1", Some("rt1"), 60));
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "dpop_downgrade");
+    assert!(!w.e.session.is_authenticated(), "nothing is stored");
+    // A provider that does not advertise DPoP may answer Bearer (RFC 9449 §5).
+    let mut quiet = World::dpop();
+    quiet.advertise_dpop = false;
+    quiet.token_type = "Bearer";
+    quiet.sign_in(60);
+    assert_eq!(quiet.e.session.entries()[0].dpop, false);
+}
+
+#[test]
+fn a_use_dpop_nonce_challenge_is_retried_once_with_the_nonce_which_is_kept() {
+    let mut w = World::dpop();
+    w.sign_in(120);
+    w.wait(100);
+    let call = w.call("getToken", "");
+    let first = w.token_fetches().pop().unwrap();
+    let req = World::req(&first);
+    let challenge = r#"{"error":"use_dpop_nonce","error_description":"nonce required"}"#;
+    w.reply_nonce(req, 400, challenge, "n1");
+    let again = w.token_fetches().pop().expect("sent once more");
+    assert_eq!(World::req(&again), req, "the same request, answered once");
+    assert_eq!(World::claims_of(&again).get("nonce").unwrap().as_str(), Some("n1"));
+    assert!(w.outcome(call).is_none());
+    // A second challenge is the answer: no third request.
+    w.reply_nonce(req, 400, challenge, "n2");
+    assert!(w.token_fetches().is_empty());
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "use_dpop_nonce");
+    // The newest nonce is used from then on, without a challenge.
+    let call = w.call("getToken", "");
+    let next = w.token_fetches().pop().unwrap();
+    assert_eq!(World::claims_of(&next).get("nonce").unwrap().as_str(), Some("n2"));
+    w.reply_nonce(World::req(&next), 200, &w.token_response("at3", Some("rt3"), 120), "n3");
+    assert_eq!(w.outcome(call).unwrap().unwrap().as_str(), Some("at3"));
+    let get = w.call("getDpopNonce", "");
+    assert_eq!(w.outcome(get).unwrap().unwrap().as_str(), Some("n3"), "replaced by every answer that carries one");
+}
+
+#[test]
+fn fetch_with_auth_sends_a_dpop_token_with_a_proof_bound_to_it_and_retries_an_api_nonce_once() {
+    let mut w = World::dpop();
+    w.sign_in(600);
+    let call = w.call("fetch", r#""url":"https://app.example/api/me?x=1","method":"PUT""#);
+    let f = w.find("authfetch").unwrap();
+    assert_eq!(f.get("scheme").unwrap().as_str(), Some("DPoP"));
+    let c = World::claims_of(&f);
+    assert_eq!((c.get("htm").unwrap().as_str(), c.get("htu").unwrap().as_str()), (Some("PUT"), Some("https://app.example/api/me")));
+    let ath = base64url::encode(&crate::core::hash::sha256(b"at1"));
+    assert_eq!(c.get("ath").unwrap().as_str(), Some(ath.as_str()));
+    let req = World::req(&f);
+    w.send(&format!(r#"{{"req":{req},"status":401,"www":"DPoP error=\"use_dpop_nonce\"","nonce":"api-1"}}"#));
+    let again = w.find("authfetch").expect("once more");
+    assert_eq!(World::claims_of(&again).get("nonce").unwrap().as_str(), Some("api-1"));
+    w.send(&format!(r#"{{"req":{req},"status":200}}"#));
+    assert!(w.find("respond").is_some(), "{:?}", w.kinds());
+    // The API's nonce is its own: the provider's is not it.
+    let get = w.call("getDpopNonce", r#""id":"https://app.example""#);
+    assert_eq!(w.outcome(get).unwrap().unwrap().as_str(), Some("api-1"));
+    let get = w.call("getDpopNonce", "");
+    assert_eq!(w.outcome(get).unwrap().unwrap(), Value::Null);
+    let _ = call;
+    // A Bearer session sends no proof.
+    let mut plain = crossless();
+    plain.sign_in(600);
+    plain.call("fetch", r#""url":"https://app.example/api/me""#);
+    let f = plain.find("authfetch").unwrap();
+    assert!(f.get("dpop").is_none() && f.get("scheme").is_none());
+}
+
+#[test]
+fn generate_dpop_proof_and_nonces_need_use_dpop_and_a_logout_resets_the_key() {
+    let mut plain = crossless();
+    let call = plain.call("generateDpopProof", r#""url":"https://api.example/x","method":"GET""#);
+    assert_eq!(plain.outcome(call).unwrap().unwrap_err(), "invalid_options");
+    let mut w = World::dpop();
+    let call = w.call("generateDpopProof", r#""url":"https://api.example/x?q#f","method":"POST","nonce":"n","accessToken":"t""#);
+    let p = w.find("proof").unwrap();
+    assert_eq!(p.get("call").unwrap().as_i64(), Some(call.into()));
+    let c = World::claims_of(&p);
+    assert_eq!(c.get("htu").unwrap().as_str(), Some("https://api.example/x"));
+    assert_eq!(c.get("nonce").unwrap().as_str(), Some("n"));
+    assert!(c.get("ath").is_some());
+    let bad = w.call("generateDpopProof", r#""url":"not a url","method":"GET""#);
+    assert_eq!(w.outcome(bad).unwrap().unwrap_err(), "invalid_options");
+    let set = w.call("setDpopNonce", r#""nonce":"x1","id":"https://api.example""#);
+    assert!(w.outcome(set).unwrap().is_ok());
+    w.sign_in(600);
+    w.call("logout", r#""openUrl":false"#);
+    let reset = w.find("dpopReset").expect("the key goes with the session");
+    assert_eq!(reset.get("wipe").unwrap().as_bool(), Some(true));
+    // Another tab's logout: this tab forgets its key, and leaves the stored one alone.
+    let mut tab = World::new(r#","useDpop":true"#);
+    tab.token_type = "DPoP";
+    tab.advertise_dpop = true;
+    assert!(tab.e.tabs.channel.is_some());
+    tab.sign_in(600);
+    tab.send(&format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::logout_message())));
+    assert_eq!(tab.find("dpopReset").unwrap().get("wipe").unwrap().as_bool(), Some(false));
 }

@@ -62,6 +62,8 @@ pub struct TokenResult {
     pub expires_in: i64,
     /// The granted scope.
     pub scope: String,
+    /// DPoP-bound (RFC 9449): sent with `Authorization: DPoP` and a proof.
+    pub dpop: bool,
 }
 
 /// The token as the app gets it: the string, or auth0-spa-js's detailed response.
@@ -76,7 +78,7 @@ pub(crate) fn token_json(t: &TokenResult, detailed: bool, fingerprint: Option<&s
         .opt_str("id_token", t.id_token.as_deref())
         .int("expires_in", t.expires_in)
         .str("scope", &t.scope)
-        .str("token_type", "Bearer")
+        .str("token_type", if t.dpop { "DPoP" } else { "Bearer" })
         .opt_str("refresh_token_fingerprint", fingerprint)
         .finish()
 }
@@ -167,6 +169,8 @@ pub(crate) struct Logout {
 /// `fetchWithAuth`.
 pub(crate) struct AuthFetch {
     call: u32,
+    method: String,
+    url: String,
     request: TokenRequest,
     retried: bool,
     /// The request whose response the loop holds.
@@ -216,6 +220,7 @@ impl Engine {
             id_token: self.session.id_token().map(|t| t.raw.secret().to_owned()),
             expires_in: entry.expires_at.saturating_sub(now).max(0),
             scope: entry.granted_scope.clone(),
+            dpop: entry.dpop,
         })
     }
 
@@ -449,6 +454,13 @@ impl Engine {
         Some(f)
     }
 
+    /// A token endpoint answer, with its `token_type` held against the DPoP setting.
+    pub(crate) fn process_tokens(&self, r: super::wire::Reply) -> Result<TokenResponse> {
+        let response = token::process_response(r.status, &r.body)?;
+        token::check_type(&response, self.config.use_dpop, self.metadata.as_ref().is_some_and(|m| m.dpop))?;
+        Ok(response)
+    }
+
     /// `too_many_requests`, with the time left until the provider's `Retry-After` has passed.
     fn too_many_requests(&self) -> Error {
         let secs = ((self.refresh.not_before_ms - self.now_ms()) / 1000.0).ceil() as i64;
@@ -466,7 +478,7 @@ impl Engine {
             let e = self.too_many_requests();
             return self.finish_refresh(id, f, Err(e));
         }
-        match reply.and_then(|r| token::process_response(r.status, &r.body)) {
+        match reply.and_then(|r| self.process_tokens(r)) {
             // The grant is gone (expired, revoked, or a replayed rotation): so is the session, in every tab.
             Err(e) if e.code() == "invalid_grant" => {
                 self.end_session(false);
@@ -646,6 +658,7 @@ impl Engine {
         let was_authenticated = self.session.is_authenticated();
         self.session.clear();
         self.epoch = self.epoch.wrapping_add(1);
+        self.dpop_reset(!from_other_tab);
         if !from_other_tab {
             self.post(&crate::core::tabs::logout_message());
         }
@@ -657,8 +670,10 @@ impl Engine {
 
     pub(crate) fn call_auth_fetch(&mut self, call: u32, ev: &Value) -> Result<()> {
         let request = token_request(ev)?;
-        self.may_send_token(ev.get("url").and_then(Value::as_str).unwrap_or_default())?;
-        self.add_flow(Flow::AuthFetch(AuthFetch { call, request, retried: false, sent: 0 }));
+        let url = ev.str_of("url").ok().flatten().unwrap_or_default().to_owned();
+        self.may_send_token(&url)?;
+        let method = ev.str_of("method").ok().flatten().unwrap_or("GET").to_owned();
+        self.add_flow(Flow::AuthFetch(AuthFetch { call, method, url, request, retried: false, sent: 0 }));
         Ok(())
     }
 
@@ -679,7 +694,9 @@ impl Engine {
         Err(Error::new(code::ORIGIN_NOT_ALLOWED, text::cat(&["the token goes only to allowedOrigins, not to ", &origin])))
     }
 
-    /// `fetch` with `Authorization: Bearer` (RFC 6750 §2.1); on a 401 whose
+    /// `fetch` with `Authorization: Bearer` (RFC 6750 §2.1) or `DPoP` and a proof (RFC 9449
+    /// §7.1); a `use_dpop_nonce` challenge is retried once with the API's nonce
+    /// ([`Engine::on_sent`]); on a 401 whose
     /// `WWW-Authenticate` says `invalid_token` (RFC 6750 §3.1), one forced refresh and one retry.
     pub(crate) fn step_auth_fetch(&mut self, id: u32, mut f: AuthFetch, input: Input) -> Option<AuthFetch> {
         match input {
@@ -690,7 +707,17 @@ impl Engine {
             Input::Token(Ok(Some(t))) => {
                 let req = self.request(id, Expect::Http);
                 f.sent = req;
-                self.emit(fx("authfetch").int("req", req.into()).int("call", f.call.into()).str("token", &t.access_token));
+                // A DPoP-bound token goes with a proof for this method and URL (RFC 9449 §7).
+                self.send(super::dpop::Sent {
+                    req,
+                    method: f.method.clone(),
+                    url: f.url.clone(),
+                    body: None,
+                    call: f.call,
+                    token: Some(t.access_token),
+                    proof: t.dpop,
+                    retried: false,
+                });
                 Some(f)
             }
             Input::Token(Ok(None)) => {

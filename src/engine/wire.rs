@@ -211,7 +211,7 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
 /// each) with `""`, and the auth0-spa-js options spa-auth deliberately does not support
 /// with what to do instead. Those, and any other name, are refused with
 /// `invalid_options`: nothing an app passes is silently ignored.
-const OPTIONS: [(&str, &str); 21] = [
+const OPTIONS: [(&str, &str); 22] = [
     ("domain", ""),
     ("clientId", ""),
     ("issuer", ""),
@@ -232,7 +232,8 @@ const OPTIONS: [(&str, &str); 21] = [
     ("legacySameSiteCookie", NO_COOKIES),
     ("sessionCheckExpiryDays", NO_COOKIES),
     ("useFormData", "token requests are always forms"),
-    ("useDpop", "not supported yet"),
+    ("useDpop", ""),
+    ("usePar", ""),
 ];
 const NO_COOKIES: &str = "spa-auth sets no cookies";
 const IN_MEMORY: &str = "tokens stay in memory (crossTab shares them)";
@@ -288,6 +289,8 @@ pub fn options(text: &str) -> Result<Options> {
         cross_tab: opt_bool(&js, "crossTab")?,
         authorize_timeout_in_seconds: opt_seconds(&js, "authorizeTimeoutInSeconds")?,
         use_refresh_tokens_fallback: opt_bool(&js, "useRefreshTokensFallback")?,
+        use_dpop: opt_bool(&js, "useDpop")?,
+        use_par: opt_bool(&js, "usePar")?,
         allowed_origins: js.strings_of("allowedOrigins").map_err(|_| bad("allowedOrigins must list origins").at("allowedOrigins"))?,
     })
 }
@@ -299,8 +302,13 @@ mod tests {
     #[test]
     fn every_option_is_honoured_or_refused_with_what_to_use_instead() {
         let with = |extra: &str| options(&format!(r#"{{"domain":"a.com","clientId":"c"{extra}}}"#));
-        for fine in [r#","cacheLocation":"memory""#, r#","useFormData":true"#, r#","useCookiesForTransactions":false"#, r#","cache":null"#]
-        {
+        for fine in [
+            r#","cacheLocation":"memory""#,
+            r#","useFormData":true"#,
+            r#","useCookiesForTransactions":false"#,
+            r#","cache":null"#,
+            r#","useDpop":true,"usePar":true"#,
+        ] {
             assert!(with(fine).is_ok(), "{fine}");
         }
         for (refused, check) in [
@@ -309,7 +317,8 @@ mod tests {
             (r#","useCookiesForTransactions":true"#, "useCookiesForTransactions"),
             (r#","useFormData":false"#, "useFormData"),
             (r#","cookieDomain":".example.com""#, "cookieDomain"),
-            (r#","useDpop":true"#, "useDpop"),
+            (r#","useDpop":"yes""#, "useDpop"),
+            (r#","usePar":1"#, "usePar"),
             (r#","clientID":"typo""#, "options"),
         ] {
             let e = with(refused).unwrap_err();

@@ -1,6 +1,7 @@
 // Shared end-to-end harness: the real provider, a static server for the test page
 // and the built pkg/, a JWT-validating test API, and Debian's Chromium via playwright-core.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,7 @@ export async function startApp(config, routes = {}, host = '127.0.0.1', callback
 /** Starts the provider, the app server (test page + pkg/ + API) and Chromium. */
 export async function startWorld({
   accessTokenTTL = 3, webMessage = false, appHost = '127.0.0.1', chromiumArgs = [], popupBlocking = false, callbackHeaders = {},
-  appOptions = {},
+  appOptions = {}, dpopNonce = false, requirePar = false,
 } = {}) {
   // The app's port must be known before the provider registers its redirect URIs,
   // so the app server starts first and learns the issuer through a late-bound route.
@@ -76,6 +77,8 @@ export async function startWorld({
     postLogoutRedirectUris: [`${app.origin}/`],
     accessTokenTTL,
     webMessage,
+    dpopNonce,
+    requirePar,
   });
   const browser = await launchChromium(chromiumArgs, { popupBlocking });
   return {
@@ -170,4 +173,25 @@ export async function replayRefreshToken(issuer, refreshToken, clientId = 'spa-t
     body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }),
   });
   return { status: res.status, body: await res.json() };
+}
+
+/** A free TCP port on 127.0.0.1. */
+export const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+/**
+ * The demo's Rust API (target/debug/timesheets-api) for `issuer`, allowing `origin`; with
+ * `nonce`, it demands that DPoP nonce. `requests()` is what it counted at `/timesheets`.
+ */
+export async function startTimesheetsApi({ issuer, origin, port, nonce }) {
+  const env = { ...process.env, ...(nonce ? { DPOP_NONCE: nonce } : {}) };
+  const child = spawn(path.join(ROOT, 'target/debug/timesheets-api'), [issuer, API_AUDIENCE, String(port), origin], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const requests = async () => (await (await fetch(`${url}/requests`)).json()).timesheets;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`timesheets-api exited with ${child.exitCode}`);
+    try { await requests(); break; } catch { if (i > 200) throw new Error('timesheets-api did not start'); await sleep(50); }
+  }
+  return { url, origin: url, requests, close: () => child.kill() };
 }

@@ -23,7 +23,14 @@ fn token(sub: &str, scope: &str, edit: impl FnOnce(&mut serde_json::Value)) -> S
 
 fn call(api: &Api, method: &str, token: Option<&str>, body: &str) -> timesheets_api::Response {
     let auth = token.map(|t| format!("Bearer {t}"));
-    api.handle(&Request { method, path: "/timesheets", authorization: auth.as_deref(), body })
+    api.handle(&Request {
+        method,
+        path: "/timesheets",
+        url: "http://127.0.0.1:3001/timesheets",
+        authorization: auth.as_deref(),
+        dpop: None,
+        body,
+    })
 }
 
 const ENTRY: &str = r#"{"date":"2026-11-22","project":"spa-auth","hours":7.5}"#;
@@ -92,5 +99,101 @@ fn bad_json_is_400() {
     ] {
         assert_eq!(call(&api, "POST", Some(&writer), body).status, 400, "{body}");
     }
-    assert_eq!(api.handle(&Request { method: "GET", path: "/other", authorization: None, body: "" }).status, 404);
+    let other = Request { method: "GET", path: "/other", url: "http://127.0.0.1:3001/other", authorization: None, dpop: None, body: "" };
+    assert_eq!(api.handle(&other).status, 404);
+}
+
+const URL: &str = "http://127.0.0.1:3001/timesheets";
+
+/// A DPoP key of the tests: its PKCS8 file and public JWK.
+fn dpop_key(name: &str) -> (EncodingKey, jsonwebtoken::jwk::Jwk) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
+    let pem = std::fs::read(format!("{dir}/keys/{name}.pem")).unwrap();
+    let jwk = if name == "ES256" {
+        let vectors: serde_json::Value = serde_json::from_str(include_str!("../../../tests/vectors/signatures.json")).unwrap();
+        let mut j = vectors[2]["jwk"].clone();
+        j.as_object_mut().unwrap().retain(|k, _| ["kty", "crv", "x", "y"].contains(&k.as_str()));
+        j
+    } else {
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/keys/{name}.jwk.json")).unwrap()).unwrap()
+    };
+    (EncodingKey::from_ec_pem(&pem).unwrap(), serde_json::from_value(jwk).unwrap())
+}
+
+/// A proof by `key` for GET on the API, bound to `token`; `edit` changes its claims.
+fn proof(key: &str, token: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let (sign, jwk) = dpop_key(key);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let ath = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()));
+    let jti = format!("{now}-{}", rand_suffix());
+    let mut claims = json!({ "jti": jti, "htm": "GET", "htu": URL, "iat": now, "ath": ath });
+    edit(&mut claims);
+    let mut header = Header::new(Algorithm::ES256);
+    header.typ = Some("dpop+jwt".into());
+    header.jwk = Some(jwk);
+    encode(&header, &claims, &sign).unwrap()
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// An access token bound to the `ES256` test key (RFC 9449 §6.1).
+fn bound_token() -> String {
+    let jkt = dpop_key("ES256").1.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256);
+    token("ann", "read:timesheets", |c| c["cnf"] = json!({ "jkt": jkt }))
+}
+
+fn dpop_call(api: &Api, scheme: &str, token: &str, proof: Option<&str>) -> timesheets_api::Response {
+    let auth = format!("{scheme} {token}");
+    api.handle(&Request { method: "GET", path: "/timesheets", url: URL, authorization: Some(&auth), dpop: proof, body: "" })
+}
+
+fn challenge(r: &timesheets_api::Response) -> String {
+    r.headers.iter().find(|(k, _)| *k == "WWW-Authenticate").map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+#[test]
+fn a_dpop_bound_token_needs_a_proof_of_its_key_for_this_request() {
+    let api = Api::new(ISS, AUD, keys());
+    let t = bound_token();
+    assert_eq!(dpop_call(&api, "DPoP", &t, Some(&proof("ES256", &t, |_| {}))).status, 200);
+    let refused: Vec<(&str, Option<String>)> = vec![
+        ("Bearer", None),
+        ("DPoP", None),
+        ("DPoP", Some(proof("ES256-other", &t, |_| {}))),
+        ("DPoP", Some(proof("ES256", &t, |c| c["htm"] = json!("POST")))),
+        ("DPoP", Some(proof("ES256", &t, |c| c["htu"] = json!("http://127.0.0.1:3001/other")))),
+        ("DPoP", Some(proof("ES256", &t, |c| c["iat"] = json!(1_000_000)))),
+        ("DPoP", Some(proof("ES256", &t, |c| c["ath"] = json!("AAAA")))),
+        ("DPoP", Some(proof("ES256", "another token", |_| {}))),
+        ("DPoP", Some("not.a.proof".into())),
+    ];
+    for (i, (scheme, p)) in refused.iter().enumerate() {
+        let r = dpop_call(&api, scheme, &t, p.as_deref());
+        assert_eq!(r.status, 401, "case {i}");
+        assert!(challenge(&r).starts_with(scheme), "case {i}: {}", challenge(&r));
+    }
+    // A proof is used once (RFC 9449 §11.1).
+    let once = proof("ES256", &t, |_| {});
+    assert_eq!(dpop_call(&api, "DPoP", &t, Some(&once)).status, 200);
+    assert_eq!(dpop_call(&api, "DPoP", &t, Some(&once)).status, 401);
+    // An unbound token is not taken under the DPoP scheme.
+    let plain = token("ann", "read:timesheets", |_| {});
+    assert_eq!(dpop_call(&api, "DPoP", &plain, Some(&proof("ES256", &plain, |_| {}))).status, 401);
+}
+
+#[test]
+fn a_demanded_nonce_is_challenged_with_use_dpop_nonce_then_accepted() {
+    let api = Api::new(ISS, AUD, keys()).demand_nonce("n-42");
+    let t = bound_token();
+    let r = dpop_call(&api, "DPoP", &t, Some(&proof("ES256", &t, |_| {})));
+    assert_eq!(r.status, 401);
+    assert!(challenge(&r).contains(r#"error="use_dpop_nonce""#), "{}", challenge(&r));
+    assert!(r.headers.contains(&("DPoP-Nonce", "n-42".to_owned())));
+    assert_eq!(dpop_call(&api, "DPoP", &t, Some(&proof("ES256", &t, |c| c["nonce"] = json!("n-42")))).status, 200);
 }
