@@ -122,6 +122,8 @@ export async function startProvider({
       method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, fault: ctx.state.fault, at: Date.now(),
       dpop: ctx.get('dpop') || undefined, query: ctx.method === 'GET' ? ctx.query : undefined,
     };
+    // What a pushed authorization request carried (RFC 9126), by name.
+    if (ctx.path === '/request' && ctx.oidc?.params) entry.pushed = Object.keys(ctx.oidc.params).filter((k) => ctx.oidc.params[k] !== undefined);
     // What the token endpoint issued, so tests can look for these tokens where they must not be.
     if (ctx.path === '/token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
       const { access_token: access, refresh_token: refresh, id_token: id, token_type: type } = ctx.body;
@@ -134,7 +136,8 @@ export async function startProvider({
   // answers (or alters) the next request to its path, once. Logged as `fault`.
   const faults = [];
   provider.use(async (ctx, next) => {
-    const i = faults.findIndex((f) => f.path === ctx.path);
+    // A CORS preflight (OPTIONS, for a DPoP header) is the provider's to answer.
+    const i = ctx.method === 'OPTIONS' ? -1 : faults.findIndex((f) => f.path === ctx.path);
     if (i < 0) return next();
     const [f] = faults.splice(i, 1);
     ctx.state.fault = f.kind;

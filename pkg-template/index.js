@@ -180,7 +180,11 @@ export class AuthClient {
     const back = (ev) => this.#feed({ req, ...ev });
     switch (f.do) {
       case 'resolve': return this.#settle(f.call, (c) => c.resolve(f.value ?? undefined));
-      case 'reject': return this.#settle(f.call, (c) => c.reject(toError(f.error, c.popup)));
+      case 'reject':
+        return this.#settle(f.call, (c) => {
+          if (c.closePopup !== false) c.own?.close();
+          c.reject(toError(f.error, c.popup));
+        });
       case 'share':
         this.#calls.delete(f.call);
         this.#shared = f.with;
@@ -383,14 +387,20 @@ export class AuthClient {
 
   /** Signs in in a popup; `popup` (in `options` or `config`) is a window the app opened itself. */
   loginWithPopup(o = {}, config = {}) {
-    return this.#call('popup', { authorizationParams: o.authorizationParams, timeoutInSeconds: config.timeoutInSeconds },
-      { popup: o.popup ?? config.popup, closePopup: config.closePopup });
+    return this.#popupCall('popup', { authorizationParams: o.authorizationParams }, o, config);
   }
 
   /** Signs in in a popup for `authorizationParams` and resolves the access token for them. */
   getTokenWithPopup(o = {}, config = {}) {
-    return this.#call('popupToken', { authorizationParams: o.authorizationParams, cacheMode: o.cacheMode, timeoutInSeconds: config.timeoutInSeconds },
-      { popup: o.popup ?? config.popup, closePopup: config.closePopup });
+    return this.#popupCall('popupToken', { authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, o, config);
+  }
+
+  #popupCall(op, args, o, config) {
+    const popup = o.popup ?? config.popup;
+    // Opened now, in the task of the click that called, so that a popup blocker allows it
+    // even when the login's URL comes later (a pushed request); the URL follows.
+    const own = popup ? null : open('', 'spa-auth:login', 'popup,width=480,height=680');
+    return this.#call(op, { ...args, timeoutInSeconds: config.timeoutInSeconds }, { popup: popup ?? own, own, closePopup: config.closePopup });
   }
 
   isAuthenticated() { return this.#call('isAuthenticated'); }

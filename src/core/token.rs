@@ -142,7 +142,7 @@ pub fn check_type(response: &TokenResponse, use_dpop: bool, advertised: bool) ->
 
 /// RFC 6749 §5.2: an error answer with `{error, error_description}`; anything else is an
 /// unexpected status.
-fn process_error(status: u16, doc: Option<&Value>) -> Error {
+pub(crate) fn process_error(status: u16, doc: Option<&Value>) -> Error {
     let error = doc.and_then(|d| d.get("error")).and_then(Value::as_str);
     match error {
         Some(e) if (400..500).contains(&status) && !e.is_empty() => {

@@ -51,6 +51,8 @@ pub(crate) struct Redirect {
     app_state: Option<String>,
     /// auth0-spa-js's `fragment`: appended to the authorize URL as `#fragment`.
     fragment: Option<String>,
+    /// The `state` of a request being pushed (PAR), whose transaction is stored.
+    pushing: Option<String>,
 }
 
 /// A login in a hidden iframe or a popup. Its transaction stays in this page's memory.
@@ -209,16 +211,39 @@ impl Engine {
         authorize::request(mode, &self.config, &metadata, params, random, pkce, app_state, self.now())
     }
 
+    /// Pushes an authorization request first (RFC 9126) when the provider requires it
+    /// (`require_pushed_authorization_requests`) or the app asks (`usePar`): its query goes
+    /// to the PAR endpoint as a form POST (with a DPoP proof under `useDpop`, which binds
+    /// the code to the key, RFC 9449 §10.1). `true` when the request was sent.
+    fn push(&mut self, flow: u32, url: &str) -> bool {
+        let Some(m) = self.metadata.clone() else {
+            return false;
+        };
+        let Some(endpoint) = m.par_endpoint.as_deref().filter(|_| m.require_par || self.config.use_par) else {
+            return false;
+        };
+        let query = url.get(m.authorization_endpoint.len() + 1..).unwrap_or_default();
+        let req = self.request(flow, Expect::Http);
+        self.fetch(req, "POST", endpoint, Some(query));
+        true
+    }
+
+    /// The authorization URL from the PAR endpoint's answer.
+    fn pushed(&self, reply: Result<super::wire::Reply>) -> Result<String> {
+        let m = self.metadata.clone().ok_or_else(|| Error::new(code::DISCOVERY_FAILED, "no metadata"))?;
+        reply.and_then(|r| authorize::process_par(&self.config, &m, r.status, &r.body))
+    }
+
     pub(crate) fn call_login(&mut self, call: u32, ev: &Value) -> Result<()> {
         let params = super::wire::authorize_params(ev.get("authorizationParams"))?;
         let app_state = ev.get("appState").map(json::stringify);
         let fragment = super::wire::opt_string(ev, "fragment")?;
-        self.add_flow(Flow::Redirect(Redirect { call, params, app_state, fragment }));
+        self.add_flow(Flow::Redirect(Redirect { call, params, app_state, fragment, pushing: None }));
         Ok(())
     }
 
-    pub(crate) fn step_redirect(&mut self, id: u32, f: Redirect, input: Input) -> Option<Redirect> {
-        match input {
+    pub(crate) fn step_redirect(&mut self, id: u32, mut f: Redirect, input: Input) -> Option<Redirect> {
+        let started = match input {
             Input::Start | Input::Meta(Ok(())) => {
                 if self.metadata(id).is_none() {
                     return Some(f);
@@ -231,32 +256,44 @@ impl Engine {
                     if let Some(old) = self.redirect_state.replace(tx.state.clone()) {
                         self.tx_take(&old);
                     }
-                    Ok(match &f.fragment {
-                        Some(fragment) => text::cat(&[&url, "#", fragment]),
-                        None => url,
-                    })
+                    Ok((url, tx.state))
                 });
                 match started {
-                    Ok(url) => {
-                        let req = self.request(id, Expect::Open);
-                        self.emit(fx("open").int("req", req.into()).int("call", f.call.into()).str("url", &url));
-                        Some(f)
+                    Ok((url, state)) if self.push(id, &url) => {
+                        f.pushing = Some(state);
+                        return Some(f);
                     }
-                    Err(e) => {
-                        self.reject(f.call, &e);
-                        None
-                    }
+                    Ok((url, _)) => Ok(url),
+                    Err(e) => Err(e),
                 }
             }
-            Input::Meta(Err(e)) => {
+            // A PAR failure leaves nothing behind, and navigates nowhere.
+            Input::Http(reply) => self.pushed(reply).inspect_err(|_| {
+                if let Some(state) = f.pushing.take() {
+                    self.tx_take(&state);
+                }
+            }),
+            Input::Meta(Err(e)) => Err(e),
+            Input::Opened(r) => {
+                self.settle(f.call, r.map(|_| "null".to_owned()));
+                return None;
+            }
+            _ => return Some(f),
+        };
+        match started {
+            Ok(url) => {
+                let url = match &f.fragment {
+                    Some(fragment) => text::cat(&[&url, "#", fragment]),
+                    None => url,
+                };
+                let req = self.request(id, Expect::Open);
+                self.emit(fx("open").int("req", req.into()).int("call", f.call.into()).str("url", &url));
+                Some(f)
+            }
+            Err(e) => {
                 self.reject(f.call, &e);
                 None
             }
-            Input::Opened(r) => {
-                self.settle(f.call, r.map(|_| "null".to_owned()));
-                None
-            }
-            _ => Some(f),
         }
     }
 
@@ -388,20 +425,21 @@ impl Engine {
                 match self.authorize_request(f.mode, &f.params, None) {
                     Ok((url, tx)) => {
                         f.tx = Some(tx);
-                        f.frame_req = self.request(id, Expect::Frame);
-                        let w = fx("frame")
-                            .int("req", f.frame_req.into())
-                            .int("call", f.call.into())
-                            .bool("popup", popup)
-                            .str("url", &url)
-                            .int("poll", POPUP_POLL_MS);
-                        self.emit(w);
-                        f.timeout_req = self.timer(id, i64::from(f.timeout_secs) * 1000);
+                        if !self.push(id, &url) {
+                            self.open_frame(id, &mut f, &url);
+                        }
                         return Some(Flow::Frame(f));
                     }
                     Err(e) => Err(e),
                 }
             }
+            Input::Http(reply) => match self.pushed(reply) {
+                Ok(url) => {
+                    self.open_frame(id, &mut f, &url);
+                    return Some(Flow::Frame(f));
+                }
+                Err(e) => Err(e),
+            },
             Input::Meta(Err(e)) | Input::Opened(Err(e)) => Err(e),
             Input::Message(m) => match self.answer_of(&f, &m) {
                 Some(a) => a,
@@ -443,6 +481,19 @@ impl Engine {
                 None
             }
         }
+    }
+
+    /// Opens the iframe or popup at `url`, and starts the login's timeout.
+    fn open_frame(&mut self, id: u32, f: &mut FrameLogin, url: &str) {
+        f.frame_req = self.request(id, Expect::Frame);
+        let w = fx("frame")
+            .int("req", f.frame_req.into())
+            .int("call", f.call.into())
+            .bool("popup", f.mode == Mode::Popup)
+            .str("url", url)
+            .int("poll", POPUP_POLL_MS);
+        self.emit(w);
+        f.timeout_req = self.timer(id, i64::from(f.timeout_secs) * 1000);
     }
 
     /// The answer to this login, if the message is one. Taken only from the window the SDK

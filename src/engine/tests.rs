@@ -1000,3 +1000,67 @@ fn generate_dpop_proof_and_nonces_need_use_dpop_and_a_logout_resets_the_key() {
     tab.send(&format!(r#"{{"tab":{}}}"#, json_string(&crate::core::tabs::logout_message())));
     assert_eq!(tab.find("dpopReset").unwrap().get("wipe").unwrap().as_bool(), Some(false));
 }
+
+#[test]
+fn a_pushed_request_carries_every_parameter_and_the_browser_gets_only_client_id_and_request_uri() {
+    let par = "https://op.example/par";
+    let mut w = World::new(&format!(r#","crossTab":false,"usePar":true,"endpoints":{{"pushed_authorization_request_endpoint":"{par}"}}"#));
+    let call = w.call("login", r#""authorizationParams":{"organization":"org_1"},"fragment":"f""#);
+    w.serve_provider(true);
+    assert!(w.find("open").is_none(), "nothing opens before the push answers");
+    let push = w.fetch_to(par).expect("the request is pushed");
+    let body = crate::core::form::parse(push.get("body").unwrap().as_str().unwrap()).unwrap();
+    let names: Vec<&str> = body.iter().map(|(k, _)| k.as_str()).collect();
+    for n in [
+        "client_id",
+        "response_type",
+        "redirect_uri",
+        "scope",
+        "audience",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+        "organization",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    w.reply(World::req(&push), 201, r#"{"request_uri":"urn:ietf:params:oauth:request_uri:abc","expires_in":60}"#);
+    let open = w.find("open").unwrap();
+    assert_eq!(
+        open.get("url").unwrap().as_str(),
+        Some("https://op.example/auth?client_id=spa&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Aabc#f")
+    );
+    assert!(w.outcome(call).is_none());
+    // A PAR error rejects, opens nothing and leaves no transaction behind.
+    for (status, body, want) in
+        [(400, r#"{"error":"invalid_request"}"#, "invalid_request"), (503, "", "unexpected_status"), (201, "{}", "invalid_response")]
+    {
+        let mut w =
+            World::new(&format!(r#","crossTab":false,"usePar":true,"endpoints":{{"pushed_authorization_request_endpoint":"{par}"}}"#));
+        let call = w.call("login", "");
+        w.serve_provider(true);
+        let push = w.fetch_to(par).unwrap();
+        w.reply(World::req(&push), status, body);
+        assert_eq!(w.outcome(call).unwrap().unwrap_err(), want);
+        assert!(w.find("open").is_none());
+        assert!(w.e.store_ref().keys().is_empty(), "no transaction is left");
+    }
+    // Required by the provider: frames push too; without either, nothing is pushed.
+    let mut w = World::new(r#","crossTab":false"#);
+    w.call("checkSession", "");
+    let body = discovery_body().replace(
+        "\"jwks_uri\"",
+        &format!(r#""pushed_authorization_request_endpoint":"{par}","require_pushed_authorization_requests":true,"jwks_uri""#),
+    );
+    let d = w.fetch_to(&format!("{ISSUER}.well-known/openid-configuration")).unwrap();
+    w.reply(World::req(&d), 200, &body);
+    let push = w.fetch_to(par).expect("checkSession pushes");
+    assert!(w.find("frame").is_none());
+    w.reply(World::req(&push), 201, r#"{"request_uri":"urn:x","expires_in":60}"#);
+    assert!(w.find("frame").unwrap().get("url").unwrap().as_str().unwrap().ends_with("?client_id=spa&request_uri=urn%3Ax"));
+    let mut plain = World::new(r#","crossTab":false"#);
+    plain.call("login", "");
+    plain.serve_provider(true);
+    assert!(plain.find("open").is_some() && plain.all("fetch").is_empty());
+}

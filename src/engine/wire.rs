@@ -269,7 +269,14 @@ pub fn options(text: &str) -> Result<Options> {
     }
     let mut endpoints = Vec::new();
     if let Some(e) = js.get("endpoints") {
-        for name in ["authorization_endpoint", "token_endpoint", "end_session_endpoint", "revocation_endpoint", "jwks_uri"] {
+        for name in [
+            "authorization_endpoint",
+            "token_endpoint",
+            "end_session_endpoint",
+            "revocation_endpoint",
+            "jwks_uri",
+            "pushed_authorization_request_endpoint",
+        ] {
             if let Some(v) = opt_string(e, name)? {
                 endpoints.push((name, v));
             }
