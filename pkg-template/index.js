@@ -4,12 +4,29 @@
 // This file only performs what the engine asks for (fetch, WebCrypto, navigation,
 // Web Locks, BroadcastChannel, frames, timers) and feeds each result back. If a line
 // here needs an `if` about the protocol, that `if` belongs in the engine.
-import init, { Engine } from './spa_auth.js';
+import { Engine, imports, finish } from './spa_auth.js';
+
+/**
+ * Fetches and instantiates the wasm (a URL, a path, a Response, a WebAssembly.Module or
+ * its bytes), streaming where it can; a server that does not say `application/wasm` still
+ * gets it compiled, from the bytes.
+ */
+async function load(source) {
+  source = await (typeof source === 'string' || source instanceof URL ? fetch(source) : source);
+  let r;
+  if (source instanceof Response) {
+    if (!source.ok) throw new Error(`the wasm answered HTTP ${source.status}`);
+    r = await WebAssembly.instantiateStreaming(source.clone(), imports()).catch(async () => WebAssembly.instantiate(await source.arrayBuffer(), imports()));
+  } else {
+    r = await WebAssembly.instantiate(source, imports());
+  }
+  finish(r.instance ?? r);
+}
 
 // No waterfall: the wasm is fetched and compiled, and the first Web Locks query runs,
 // while the module is evaluated.
 const browser = typeof window === 'object';
-let wasm = browser ? init({ module_or_path: new URL('./spa_auth_bg.wasm', import.meta.url) }) : Promise.reject();
+let wasm = browser ? load(new URL('./spa_auth_bg.wasm', import.meta.url)) : Promise.reject();
 wasm.catch(() => {});
 let loaded = false;
 wasm.then(() => { loaded = true; }, () => {});
@@ -65,48 +82,8 @@ async function readText(res, max) {
 const b64 = (u8) => btoa(String.fromCharCode(...u8)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const utf8 = (text) => new TextEncoder().encode(text);
 
-/** One transaction on IndexedDB's `spa-auth` database, `keys` store; resolves the result of the request `fn` returns. */
-function idb(mode, fn) {
-  return new Promise((ok, no) => {
-    const open = indexedDB.open('spa-auth');
-    open.onupgradeneeded = () => open.result.createObjectStore('keys');
-    open.onerror = () => no(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      const tx = db.transaction('keys', mode);
-      const r = fn(tx.objectStore('keys'));
-      tx.oncomplete = () => { db.close(); ok(r.result); };
-      tx.onabort = () => { db.close(); no(tx.error); };
-    };
-  });
-}
-
-/**
- * The DPoP key pair stored under `name` (every tab of this origin signs with the same one),
- * else a new one: ES256, `extractable: false`, so the private key never leaves the browser.
- * Made and stored in one transaction, so two tabs starting together agree on one key.
- */
-async function dpopKey(name) {
-  const fresh = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  let pair;
-  try {
-    pair = await idb('readwrite', (store) => {
-      const r = store.get(name);
-      r.onsuccess = () => r.result || store.put(fresh, name);
-      return r;
-    });
-  } catch { /* no IndexedDB (a private window, say): a key for this tab alone */ }
-  pair ??= fresh;
-  const { crv, kty, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey);
-  return { pair, jwk: { crv, kty, x, y } };
-}
-
-/** A DPoP proof (RFC 9449 §4.2): the engine's claims, signed with the key; the header names the key. */
-async function sign(key, claims) {
-  const part = (o) => b64(utf8(JSON.stringify(o)));
-  const input = `${part({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })}.${part(claims)}`;
-  return `${input}.${b64(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.pair.privateKey, utf8(input))))}`;
-}
+// DPoP's key pair and proofs: a module of its own, loaded only by a client with `useDpop`.
+const dpop = () => import('./dpop.js');
 
 const bytes = (b64url) => Uint8Array.from(atob(b64url.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
@@ -238,7 +215,7 @@ export class AuthClient {
         return void this.#proofKey().catch(() => {});
       case 'dpopReset':
         this.#key = null;
-        if (f.wipe) this.#wiped = idb('readwrite', (store) => store.delete(this.#dpopName)).catch(() => {});
+        if (f.wipe) this.#wiped = dpop().then((d) => d.wipe(this.#dpopName)).catch(() => {});
         return;
       case 'proof':
         return void this.#proof(f.dpop).then((proof) => this.#settle(f.call, (c) => c.resolve(proof)),
@@ -246,9 +223,9 @@ export class AuthClient {
     }
   }
 
-  #proofKey() { return (this.#key ??= this.#wiped.then(() => dpopKey(this.#dpopName))); }
+  #proofKey() { return (this.#key ??= this.#wiped.then(dpop).then((d) => d.key(this.#dpopName))); }
 
-  async #proof(claims) { return sign(await this.#proofKey(), claims); }
+  async #proof(claims) { return (await dpop()).sign(await this.#proofKey(), claims); }
 
   async #fetch(f, back) {
     let ev;
@@ -269,7 +246,12 @@ export class AuthClient {
     let ev;
     try {
       const key = await crypto.subtle.importKey('jwk', f.jwk, f.import, false, ['verify']);
-      ev = { ok: await crypto.subtle.verify(f.params, key, bytes(f.sig), new TextEncoder().encode(f.data)) };
+      // With the signature, the digest `c_hash` or `at_hash` is checked against, if asked.
+      const [ok, hash] = await Promise.all([
+        crypto.subtle.verify(f.params, key, bytes(f.sig), utf8(f.data)),
+        f.digest && crypto.subtle.digest(f.hash, utf8(f.digest)),
+      ]);
+      ev = { ok, hash: hash && b64(new Uint8Array(hash)) };
     } catch {
       ev = { error: 'key' };
     }
@@ -475,7 +457,7 @@ export class AuthClient {
 export async function createAuthClient(options) {
   // `wasm` (a URL, a Response or a WebAssembly.Module) for apps that serve the .wasm from
   // a CDN or another path: used when the copy next to this module did not load.
-  if (options?.wasm && !loaded) wasm = wasm.catch(() => init({ module_or_path: options.wasm })).then(() => { loaded = true; });
+  if (options?.wasm && !loaded) wasm = wasm.catch(() => load(options.wasm)).then(() => { loaded = true; });
   await wasm;
   const client = new AuthClient(options);
   await ready.get(client);

@@ -11,9 +11,10 @@ for f in pkg/spa_auth_bg.wasm pkg/index.js; do
 done
 budget=$(grep -Eo '^[0-9]+' size-budget.txt | head -n 1)
 printf 'spa-auth ships %d bytes gzip -9 (%.1f KB); budget %d\n' "$total" "$(echo "$total/1024" | bc -l)" "$budget"
-# The bindings: shipped only by apps that import them, each on top of the total above.
+# The bindings and DPoP's module: loaded only by apps that use them, each on top of the total above.
 all=$total
-for f in pkg/react.js pkg/vue.js; do
+# DPoP's module is loaded only by a client with useDpop.
+for f in pkg/dpop.js pkg/react.js pkg/vue.js; do
   [ -f "$f" ] || continue
   n=$(gzip -9c "$f" | wc -c)
   all=$((all + n))

@@ -75,6 +75,11 @@ pub(crate) struct Verify {
     alg: Alg,
     kid: Option<String>,
     refetched: bool,
+    /// The code or access token whose digest under the token's hash `c_hash` or `at_hash`
+    /// needs; WebCrypto computes it with the signature check.
+    hash_of: Option<String>,
+    /// That digest; empty when it was asked for and did not come, so the check fails.
+    pub(crate) digest: Vec<u8>,
 }
 
 enum Phase {
@@ -133,6 +138,16 @@ impl Exchange {
             epoch,
             phase: Phase::Meta,
         }
+    }
+}
+
+/// The hash "used in the alg Header Parameter" (OIDC Core 3.3.2.11), for `c_hash` and
+/// `at_hash`: SHA-512 for Ed25519.
+fn hash_name(alg: Alg) -> &'static str {
+    match alg {
+        Alg::RS256 | Alg::PS256 | Alg::ES256 => "SHA-256",
+        Alg::ES384 => "SHA-384",
+        Alg::EdDSA => "SHA-512",
     }
 }
 
@@ -574,7 +589,7 @@ impl Engine {
                     // and bound to the code by c_hash, before the code is exchanged.
                     Ok(()) if f.hybrid => match f.front_raw.take() {
                         None => Err(Error::new(code::INVALID_CALLBACK, "the hybrid response lacks id_token").at("id_token")),
-                        Some(raw) => match self.verify_start(&raw) {
+                        Some(raw) => match self.verify_start(&raw, Some(f.code.secret())) {
                             Err(e) => Err(e),
                             Ok(v) => return self.advance_front(id, f, v, Input::Start),
                         },
@@ -594,7 +609,7 @@ impl Engine {
                     Ok(mut response) => match response.id_token.take() {
                         // OIDC Core 3.1.3.3: an authentication response must carry an ID token.
                         None => Err(Error::new(code::INVALID_RESPONSE, "the token response has no id_token").at("id_token")),
-                        Some(raw) => match self.verify_start(&raw) {
+                        Some(raw) => match self.verify_start(&raw, Some(response.access_token.secret())) {
                             Err(e) => Err(e),
                             Ok(v) => return self.advance_id(id, f, v, response, raw, Input::Start),
                         },
@@ -639,10 +654,9 @@ impl Engine {
             }
             Some(r) => r,
         };
-        let checked = result.and_then(|alg| {
+        let checked = result.and_then(|()| {
             self.check_login_claims(&f, &v.jwt.claims)?;
-            let digest = hash::digest(alg, f.code.secret().as_bytes());
-            id_token::check_hashes(&v.jwt.claims, Some(&digest), None)
+            id_token::check_hashes(&v.jwt.claims, Some(&v.digest), None)
         });
         match checked {
             Ok(()) => {
@@ -687,9 +701,9 @@ impl Engine {
             }
             Some(r) => r,
         };
-        let checked = result.and_then(|alg| {
+        let checked = result.and_then(|()| {
             self.check_login_claims(&f, &v.jwt.claims)?;
-            self.check_at_hash(alg, &v.jwt, &response)?;
+            id_token::check_hashes(&v.jwt.claims, None, Some(&v.digest))?;
             // OIDC Core 3.3.3.6: both ID tokens of a hybrid login are for the same user, by the same issuer.
             if f.front.as_ref().is_some_and(|fr| fr.iss != v.jwt.claims.iss || fr.sub != v.jwt.claims.sub) {
                 return Err(Error::new(code::INVALID_ID_TOKEN, "the two ID tokens name other subjects").at("sub"));
@@ -714,35 +728,33 @@ impl Engine {
         None
     }
 
-    /// `at_hash`, whenever present (OIDC Core 3.1.3.8, 3.3.2.11).
-    pub(crate) fn check_at_hash(&self, alg: Alg, jwt: &Jwt, response: &TokenResponse) -> Result<()> {
-        if jwt.claims.at_hash.is_none() {
-            return Ok(());
-        }
-        let digest = hash::digest(alg, response.access_token.secret().as_bytes());
-        id_token::check_hashes(&jwt.claims, None, Some(&digest))
-    }
-
     /// Decodes an ID token and checks its header against the algorithm policy. Nothing in
-    /// it is trusted until [`Engine::verify_advance`] has the signature checked.
-    pub(crate) fn verify_start(&self, raw: &IdToken) -> Result<Verify> {
+    /// it is trusted until [`Engine::verify_advance`] has the signature checked. `bound` is
+    /// the code (a front-channel token, whose `c_hash` is required) or the access token
+    /// (whose `at_hash` is checked whenever present, OIDC Core 3.1.3.8).
+    pub(crate) fn verify_start(&self, raw: &IdToken, bound: Option<&str>) -> Result<Verify> {
         let jwt = id_token::decode(raw.secret())?;
         let advertised = self.metadata.as_ref().and_then(|m| m.id_token_signing_algs.clone());
         let allowed = jws::allowed_algs(advertised.as_deref(), self.config.id_token_signing_algs.as_deref());
         let (alg, kid) = jws::check_header(&jwt.header, &allowed)?;
-        Ok(Verify { jwt, alg, kid, refetched: false })
+        let needed = jwt.claims.c_hash.is_some() || jwt.claims.at_hash.is_some();
+        let hash_of = bound.filter(|_| needed).map(str::to_owned);
+        Ok(Verify { jwt, alg, kid, refetched: false, hash_of, digest: Vec::new() })
     }
 
     /// Advances a signature check: the JWK Set (shared, fetched once), the key (an unknown
     /// `kid` refetches the set at most once a minute), then WebCrypto's verdict.
     /// `None` while waiting.
-    pub(crate) fn verify_advance(&mut self, id: u32, v: &mut Verify, input: Input) -> Option<Result<Alg>> {
+    pub(crate) fn verify_advance(&mut self, id: u32, v: &mut Verify, input: Input) -> Option<Result<()>> {
         match input {
-            Input::Verified(Ok(true)) => return Some(Ok(v.alg)),
-            Input::Verified(Ok(false)) => {
+            Input::Verified(Ok(true), digest) => {
+                v.digest = digest.unwrap_or_default();
+                return Some(Ok(()));
+            }
+            Input::Verified(Ok(false), _) => {
                 return Some(Err(Error::new(code::INVALID_ID_TOKEN, "the ID token's signature is not valid").at("signature")))
             }
-            Input::Verified(Err(())) => {
+            Input::Verified(Err(()), _) => {
                 return Some(Err(Error::new(
                     code::INVALID_ID_TOKEN,
                     text::cat(&["the provider's key cannot be used for ", v.alg.name(), " in this browser"]),
@@ -781,7 +793,9 @@ impl Engine {
             .raw("import", &import)
             .raw("params", &verify)
             .str("data", &v.jwt.signing_input)
-            .str("sig", &sig);
+            .str("sig", &sig)
+            .opt_str("digest", v.hash_of.as_deref())
+            .str("hash", hash_name(v.alg));
         self.emit(w);
         None
     }

@@ -102,8 +102,9 @@ pub(crate) enum Input {
     Jwks(Result<()>),
     /// An HTTP answer (status, body, `WWW-Authenticate`), or a transport failure.
     Http(Result<wire::Reply>),
-    /// WebCrypto's verdict on a signature; `Err` when the key could not be imported.
-    Verified(std::result::Result<bool, ()>),
+    /// WebCrypto's verdict on a signature (`Err` when the key could not be imported), and
+    /// the digest it was asked for (`c_hash`, `at_hash`), if it was.
+    Verified(std::result::Result<bool, ()>, Option<Vec<u8>>),
     /// A lock was granted.
     Granted,
     /// The names of the locks held or requested in this origin.

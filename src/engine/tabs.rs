@@ -115,7 +115,7 @@ impl Engine {
                     return Some(f);
                 }
                 let raw = f.session.id_token().map(|t| t.raw.clone())?;
-                match self.verify_start(&raw) {
+                match self.verify_start(&raw, None) {
                     Ok(v) => return self.advance_adopt(id, f, v, Input::Start),
                     Err(e) => Err(e),
                 }

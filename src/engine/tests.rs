@@ -19,6 +19,10 @@ pub(crate) struct World {
     pub token_type: &'static str,
     /// Whether its discovery lists `dpop_signing_alg_values_supported`.
     pub advertise_dpop: bool,
+    /// More ID token claims, as JSON members (`,"at_hash":"…"`).
+    pub extra_claims: String,
+    /// Whether the fake WebCrypto answers the digest it is asked for.
+    pub digests: bool,
 }
 
 pub(crate) fn discovery_body() -> String {
@@ -43,7 +47,16 @@ impl World {
             r#"{{"domain":"{ISSUER}","clientId":"spa","authorizationParams":{{"redirect_uri":"https://app.example/cb","audience":"https://api/"}}{extra}}}"#
         );
         let e = Engine::new(wire::options(&options).unwrap(), Box::new(MemoryStore::default())).unwrap();
-        let mut w = World { e, now: 1_700_000_000_000.0, fx: Vec::new(), next_call: 1, token_type: "Bearer", advertise_dpop: false };
+        let mut w = World {
+            e,
+            now: 1_700_000_000_000.0,
+            fx: Vec::new(),
+            next_call: 1,
+            token_type: "Bearer",
+            advertise_dpop: false,
+            extra_claims: String::new(),
+            digests: true,
+        };
         w.send(r#"{"call":999,"op":"init","href":"https://app.example/","origin":"https://app.example","locks":true,"channel":true,"held":[]}"#);
         w
     }
@@ -120,7 +133,13 @@ impl World {
                 self.reply(req, 200, jwks_body());
             } else if let Some(f) = self.find("verify") {
                 let req = f.get("req").unwrap().as_i64().unwrap() as u32;
-                self.send(&format!(r#"{{"req":{req},"ok":{valid}}}"#));
+                assert_eq!(f.get("hash").unwrap().as_str(), Some("SHA-256"), "RS256's hash");
+                let hash = f
+                    .get("digest")
+                    .and_then(Value::as_str)
+                    .filter(|_| self.digests)
+                    .map(|d| format!(r#","hash":"{}""#, base64url::encode(&crate::core::hash::sha256(d.as_bytes()))));
+                self.send(&format!(r#"{{"req":{req},"ok":{valid}{}}}"#, hash.unwrap_or_default()));
             } else {
                 return;
             }
@@ -141,8 +160,12 @@ impl World {
         let href = format!("https://app.example/cb?code=c1&state={state}");
         self.call("callback", &format!(r#""href":"{href}""#));
         let token = self.fetch_to(TOKEN_ENDPOINT).expect("the code is exchanged");
-        let claims =
-            format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, self.secs() + 600, self.secs());
+        let claims = format!(
+            r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"{}}}"#,
+            self.secs() + 600,
+            self.secs(),
+            self.extra_claims
+        );
         let body = format!(
             r#"{{"access_token":"at1","token_type":"{}","expires_in":{expires_in},"refresh_token":"rt1","id_token":"{}"}}"#,
             self.token_type,
@@ -1063,4 +1086,44 @@ fn a_pushed_request_carries_every_parameter_and_the_browser_gets_only_client_id_
     plain.call("login", "");
     plain.serve_provider(true);
     assert!(plain.find("open").is_some() && plain.all("fetch").is_empty());
+}
+
+#[test]
+fn at_hash_is_checked_against_the_digest_webcrypto_computes_with_the_signature() {
+    let half = |t: &str| base64url::encode(&crate::core::hash::sha256(t.as_bytes())[..16]);
+    let mut w = crossless();
+    w.extra_claims = format!(r#","at_hash":"{}""#, half("at1"));
+    w.sign_in(60);
+    // A wrong at_hash, or a digest that never came back, fails the login: nothing is stored.
+    for (at_hash, digests) in [(half("another"), true), (half("at1"), false)] {
+        let mut w = crossless();
+        w.extra_claims = format!(r#","at_hash":"{at_hash}""#);
+        w.digests = digests;
+        w.call("login", "");
+        w.serve_provider(true);
+        let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
+        let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
+        w.send(&format!(r#"{{"req":{}}}"#, w.req_of("open")));
+        let call = w.call("callback", &format!(r#""href":"https://app.example/cb?code=c1&state={}""#, get("state")));
+        let token = w.fetch_to(TOKEN_ENDPOINT).unwrap();
+        let claims = format!(
+            r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{}","at_hash":"{at_hash}"}}"#,
+            w.secs() + 600,
+            w.secs(),
+            get("nonce")
+        );
+        let body = format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":60,"id_token":"{}"}}"#, id_token(&claims));
+        w.reply(World::req(&token), 200, &body);
+        let verify = w.find("verify").or_else(|| {
+            w.serve_provider(true);
+            None
+        });
+        if let Some(v) = verify {
+            assert_eq!(v.get("digest").unwrap().as_str(), Some("at1"), "the access token is hashed by WebCrypto");
+            w.serve_provider(true);
+        }
+        assert_eq!(w.outcome(call).unwrap().unwrap_err(), "invalid_id_token", "{at_hash} {digests}");
+        assert!(!w.e.session.is_authenticated());
+    }
 }

@@ -363,7 +363,7 @@ impl Engine {
                     return Some(f);
                 };
                 let sub = self.session.id_token().map(|t| t.sub.clone());
-                let checked = result.and_then(|alg| {
+                let checked = result.and_then(|()| {
                     // OIDC Core 12.2: validated like the first, without a nonce, for the same `sub`.
                     let expect = Expectations {
                         issuer: &self.config.issuer,
@@ -374,7 +374,7 @@ impl Engine {
                         ..Expectations::default()
                     };
                     id_token::validate(&v.jwt.claims, &expect)?;
-                    self.check_at_hash(alg, &v.jwt, &response)
+                    id_token::check_hashes(&v.jwt.claims, None, Some(&v.digest))
                 });
                 return match checked {
                     Ok(()) => self.store_refreshed(id, f, response, Some((raw, v.jwt))),
@@ -487,7 +487,7 @@ impl Engine {
             Err(e) => self.finish_refresh(id, f, Err(e)),
             Ok(mut response) => match response.id_token.take() {
                 None => self.store_refreshed(id, f, response, None),
-                Some(raw) => match self.verify_start(&raw) {
+                Some(raw) => match self.verify_start(&raw, Some(response.access_token.secret())) {
                     Err(e) => {
                         self.end_session(false);
                         self.finish_refresh(id, f, Err(e))

@@ -71,10 +71,13 @@ pub(crate) fn input_of(expect: Expect, req: u32, mut ev: Value, timeout_secs: u3
                 retry_after: ev.get("retry").and_then(Value::as_str).map(str::to_owned),
             }),
         }),
-        Expect::Verify => Input::Verified(match ev.get("ok").and_then(Value::as_bool) {
-            Some(ok) if error.is_none() => Ok(ok),
-            _ => Err(()),
-        }),
+        Expect::Verify => Input::Verified(
+            match ev.get("ok").and_then(Value::as_bool) {
+                Some(ok) if error.is_none() => Ok(ok),
+                _ => Err(()),
+            },
+            ev.get("hash").and_then(Value::as_str).and_then(crate::core::base64url::decode),
+        ),
         Expect::Granted => Input::Granted,
         Expect::Timer => Input::Timer(req),
         Expect::Query => Input::Held(lock_names(&ev)),
