@@ -4,12 +4,29 @@
 // This file only performs what the engine asks for (fetch, WebCrypto, navigation,
 // Web Locks, BroadcastChannel, frames, timers) and feeds each result back. If a line
 // here needs an `if` about the protocol, that `if` belongs in the engine.
-import init, { Engine } from './spa_auth.js';
+import { Engine, imports, finish } from './spa_auth.js';
+
+/**
+ * Fetches and instantiates the wasm (a URL, a path, a Response, a WebAssembly.Module or
+ * its bytes), streaming where it can; a server that does not say `application/wasm` still
+ * gets it compiled, from the bytes.
+ */
+async function load(source) {
+  source = await (typeof source === 'string' || source instanceof URL ? fetch(source) : source);
+  let r;
+  if (source instanceof Response) {
+    if (!source.ok) throw new Error(`the wasm answered HTTP ${source.status}`);
+    r = await WebAssembly.instantiateStreaming(source.clone(), imports()).catch(async () => WebAssembly.instantiate(await source.arrayBuffer(), imports()));
+  } else {
+    r = await WebAssembly.instantiate(source, imports());
+  }
+  finish(r.instance ?? r);
+}
 
 // No waterfall: the wasm is fetched and compiled, and the first Web Locks query runs,
 // while the module is evaluated.
 const browser = typeof window === 'object';
-let wasm = browser ? init({ module_or_path: new URL('./spa_auth_bg.wasm', import.meta.url) }) : Promise.reject();
+let wasm = browser ? load(new URL('./spa_auth_bg.wasm', import.meta.url)) : Promise.reject();
 wasm.catch(() => {});
 let loaded = false;
 wasm.then(() => { loaded = true; }, () => {});
@@ -391,7 +408,7 @@ export class AuthClient {
 export async function createAuthClient(options) {
   // `wasm` (a URL, a Response or a WebAssembly.Module) for apps that serve the .wasm from
   // a CDN or another path: used when the copy next to this module did not load.
-  if (options?.wasm && !loaded) wasm = wasm.catch(() => init({ module_or_path: options.wasm })).then(() => { loaded = true; });
+  if (options?.wasm && !loaded) wasm = wasm.catch(() => load(options.wasm)).then(() => { loaded = true; });
   await wasm;
   const client = new AuthClient(options);
   await ready.get(client);

@@ -28,13 +28,14 @@
 pub mod core;
 pub mod engine;
 
-/// Talc instead of the default dlmalloc: smaller in the wasm (measured in the README).
+#[cfg(target_arch = "wasm32")]
+pub mod alloc;
+
+/// Power-of-two free lists instead of dlmalloc or talc: smaller in the wasm (measured in
+/// the README).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-#[allow(unsafe_code)]
-// SAFETY: wasm32-unknown-unknown without the atomics feature runs on one thread only,
-// which is what TalckWasm requires.
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: alloc::Pow2 = alloc::Pow2::new();
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
