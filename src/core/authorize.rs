@@ -184,6 +184,20 @@ impl Transaction {
     }
 }
 
+/// The authorization URL of a pushed request (RFC 9126 §4): `client_id` and the
+/// `request_uri` the PAR endpoint answered with (§2.2: 201 with `request_uri` and
+/// `expires_in`); a provider error, any other status or a malformed answer is an error.
+pub fn process_par(config: &Config, metadata: &Metadata, status: u16, body: &str) -> Result<String> {
+    let doc = super::json::parse(body).ok();
+    if status != 201 && status != 200 {
+        return Err(super::token::process_error(status, doc.as_ref()).at("par"));
+    }
+    let uri = doc.and_then(|d| d.string_of("request_uri").ok().flatten());
+    let uri = uri.ok_or_else(|| Error::new(code::INVALID_RESPONSE, "the PAR answer has no request_uri").at("request_uri"))?;
+    let q = Serializer::default().pair("client_id", &config.client_id).pair("request_uri", &uri).finish();
+    Ok(form::append_query(&metadata.authorization_endpoint, &q))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,18 +319,4 @@ mod tests {
             assert_eq!(e.code(), code::TRANSACTION_EXPIRED, "{created_at}");
         }
     }
-}
-
-/// The authorization URL of a pushed request (RFC 9126 §4): `client_id` and the
-/// `request_uri` the PAR endpoint answered with (§2.2: 201 with `request_uri` and
-/// `expires_in`); a provider error, any other status or a malformed answer is an error.
-pub fn process_par(config: &Config, metadata: &Metadata, status: u16, body: &str) -> Result<String> {
-    let doc = super::json::parse(body).ok();
-    if status != 201 && status != 200 {
-        return Err(super::token::process_error(status, doc.as_ref()).at("par"));
-    }
-    let uri = doc.and_then(|d| d.string_of("request_uri").ok().flatten());
-    let uri = uri.ok_or_else(|| Error::new(code::INVALID_RESPONSE, "the PAR answer has no request_uri").at("request_uri"))?;
-    let q = Serializer::default().pair("client_id", &config.client_id).pair("request_uri", &uri).finish();
-    Ok(form::append_query(&metadata.authorization_endpoint, &q))
 }

@@ -111,7 +111,11 @@ pub mod code {
 /// An SDK error: a stable code, a description safe to show, its JS class, and which
 /// check failed.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// An [`Error`]'s parts, boxed so that every `Result` stays small.
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
     kind: Kind,
     code: Cow<'static, str>,
     description: String,
@@ -124,7 +128,7 @@ pub struct Error {
 impl Error {
     /// An error of a given JS class, with one of the stable [`code`]s.
     pub fn of_kind(kind: Kind, code: &'static str, description: impl Into<String>) -> Self {
-        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "", fields: Vec::new() }
+        Error(Box::new(Inner { kind, code: Cow::Borrowed(code), description: description.into(), check: "", fields: Vec::new() }))
     }
 
     /// An error with one of the stable [`code`]s, of the class the code implies:
@@ -136,32 +140,32 @@ impl Error {
             code::MISSING_REFRESH_TOKEN => Kind::MissingRefreshToken,
             _ => Kind::Generic,
         };
-        Error { kind, code: Cow::Borrowed(code), description: description.into(), check: "", fields: Vec::new() }
+        Error::of_kind(kind, code, description)
     }
 
     /// Names the check that failed: the claim, header or member (`exp`, `alg`, `kid`,
     /// `state`, `expires_in`, …). Stable like the code, and finer: every failure that
     /// shares a code differs in its check, so apps and tests never read the description.
     pub fn at(mut self, check: &'static str) -> Self {
-        self.check = check;
+        self.0.check = check;
         self
     }
 
     /// Adds a field of the JS error (`state`, `appState` as JSON text, `mfa_token`,
     /// `audience`, `scope`).
     pub fn with(mut self, name: &'static str, value: String) -> Self {
-        self.fields.push((name, value));
+        self.0.fields.push((name, value));
         self
     }
 
     /// The extra fields of the JS error.
     pub fn fields(&self) -> &[(&'static str, String)] {
-        &self.fields
+        &self.0.fields
     }
 
     /// The check that failed (`check` on the JS side), or `""`.
     pub fn check(&self) -> &str {
-        self.check
+        self.0.check
     }
 
     /// An error whose code the provider sent (RFC 6749 §4.1.2.1, §5.2).
@@ -171,34 +175,34 @@ impl Error {
             Some(d) if !d.is_empty() => d.to_owned(),
             _ => error.to_owned(),
         };
-        Error { kind, code: Cow::Owned(error.to_owned()), description, check: "", fields: Vec::new() }
+        Error(Box::new(Inner { kind, code: Cow::Owned(error.to_owned()), description, check: "", fields: Vec::new() }))
     }
 
     /// The stable machine-readable code (`error` on the JS side).
     pub fn code(&self) -> &str {
-        &self.code
+        &self.0.code
     }
 
     /// The human description (`error_description` on the JS side).
     pub fn description(&self) -> &str {
-        &self.description
+        &self.0.description
     }
 
     /// Which JS error class this becomes.
     pub fn kind(&self) -> Kind {
-        self.kind
+        self.0.kind
     }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}({}: {})", self.kind.js_name(), self.code, self.description)
+        write!(f, "{}({}: {})", self.0.kind.js_name(), self.0.code, self.0.description)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.description)
+        write!(f, "{}: {}", self.0.code, self.0.description)
     }
 }
 

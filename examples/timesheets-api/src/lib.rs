@@ -197,7 +197,7 @@ impl Api {
         if token.is_empty() {
             return Err(invalid("an access token is required"));
         }
-        let claims = self.verify(token).map_err(|why| invalid(why))?;
+        let claims = self.verify(token).map_err(&invalid)?;
         match (scheme, claims.cnf.as_ref().and_then(|c| c.jkt.as_deref())) {
             // RFC 9449 §7.2: a bound token is never accepted as a bearer token.
             ("Bearer", Some(_)) => Err(invalid("a DPoP-bound token must come with a DPoP proof")),
