@@ -71,7 +71,7 @@ pub(crate) struct FrameLogin {
 
 /// A signature check in progress.
 pub(crate) struct Verify {
-    pub(crate) jwt: Jwt,
+    pub(crate) jwt: Box<Jwt>,
     alg: Alg,
     kid: Option<String>,
     refetched: bool,
@@ -718,7 +718,7 @@ impl Engine {
             Ok(()) => {
                 let now = self.now();
                 self.session.clear();
-                self.session.store(f.audience.as_deref(), &f.scope, response, Some((raw, v.jwt)), now);
+                self.session.store(f.audience.as_deref(), &f.scope, response, Some((raw, *v.jwt)), now);
                 self.publish("login");
                 let app_state = f.app_state.take();
                 self.complete(f.purpose, Ok(app_state));
@@ -739,7 +739,7 @@ impl Engine {
         let (alg, kid) = jws::check_header(&jwt.header, &allowed)?;
         let needed = jwt.claims.c_hash.is_some() || jwt.claims.at_hash.is_some();
         let hash_of = bound.filter(|_| needed).map(str::to_owned);
-        Ok(Verify { jwt, alg, kid, refetched: false, hash_of, digest: Vec::new() })
+        Ok(Verify { jwt: Box::new(jwt), alg, kid, refetched: false, hash_of, digest: Vec::new() })
     }
 
     /// Advances a signature check: the JWK Set (shared, fetched once), the key (an unknown

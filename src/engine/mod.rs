@@ -166,7 +166,7 @@ pub struct Engine {
     /// Bumped whenever the session ends (logout here or in another tab, `invalid_grant`):
     /// an answer to a request sent before is dropped, never stored, never broadcast.
     pub(crate) epoch: u32,
-    flows: Vec<(u32, Flow)>,
+    flows: Vec<(u32, Box<Flow>)>,
     pending: Vec<(u32, u32, Expect)>,
     callbacks: Vec<Handled>,
     /// This page's origin, as `MessageEvent.origin` spells it.
@@ -318,7 +318,7 @@ impl Engine {
 
     pub(crate) fn add_flow(&mut self, flow: Flow) -> u32 {
         let id = self.id();
-        self.flows.push((id, flow));
+        self.flows.push((id, Box::new(flow)));
         self.run(id, Input::Start);
         id
     }
@@ -329,7 +329,7 @@ impl Engine {
             return;
         };
         let (_, flow) = self.flows.swap_remove(i);
-        let next = match flow {
+        let next = match *flow {
             Flow::Redirect(f) => self.step_redirect(id, f, input).map(Flow::Redirect),
             Flow::Frame(f) => self.step_frame(id, f, input),
             Flow::Exchange(f) => self.step_exchange(id, f, input).map(Flow::Exchange),
@@ -341,13 +341,13 @@ impl Engine {
             Flow::Adopt(f) => self.step_adopt(id, f, input).map(Flow::Adopt),
         };
         match next {
-            Some(flow) => self.flows.push((id, flow)),
+            Some(flow) => self.flows.push((id, Box::new(flow))),
             None => self.forget_requests(id),
         }
     }
 
     pub(crate) fn flow_mut(&mut self, id: u32) -> Option<&mut Flow> {
-        self.flows.iter_mut().find(|(f, _)| *f == id).map(|(_, flow)| flow)
+        self.flows.iter_mut().find(|(f, _)| *f == id).map(|(_, flow)| &mut **flow)
     }
 
     pub(crate) fn flow_ids(&self) -> Vec<u32> {

@@ -99,7 +99,7 @@ impl Engine {
                 Some(f)
             }
             // A session that arrived is still being verified: the join waits for its verdict.
-            Input::Timer(_) if self.flows.iter().any(|(_, f)| matches!(f, Flow::Adopt(_))) => Some(f),
+            Input::Timer(_) if self.flows.iter().any(|(_, f)| matches!(&**f, Flow::Adopt(_))) => Some(f),
             Input::CaughtUp | Input::Timer(_) => {
                 self.resolve(f.call, "null");
                 None

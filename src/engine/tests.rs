@@ -1127,3 +1127,21 @@ fn at_hash_is_checked_against_the_digest_webcrypto_computes_with_the_signature()
         assert!(!w.e.session.is_authenticated());
     }
 }
+
+#[test]
+fn print_sizes() {
+    use std::mem::size_of;
+    println!(
+        "Input {} Flow {} Exchange {} Refresh {} FrameLogin {} Reply {} TokenResponse {} Value {} Metadata {} Transaction {}",
+        size_of::<Input>(),
+        size_of::<Flow>(),
+        size_of::<login::Exchange>(),
+        size_of::<tokens::Refresh>(),
+        size_of::<login::FrameLogin>(),
+        size_of::<wire::Reply>(),
+        size_of::<crate::core::token::TokenResponse>(),
+        size_of::<Value>(),
+        size_of::<crate::core::discovery::Metadata>(),
+        size_of::<crate::core::authorize::Transaction>()
+    );
+}

@@ -266,7 +266,7 @@ impl Engine {
         if request.cache_mode == CacheMode::CacheOnly {
             return Some(Ok(None));
         }
-        let flight = self.flows.iter_mut().find_map(|(_, f)| match f {
+        let flight = self.flows.iter_mut().find_map(|(_, f)| match &mut **f {
             Flow::Refresh(r) if r.audience == audience && r.scope == scope => Some(r),
             _ => None,
         });
@@ -377,7 +377,7 @@ impl Engine {
                     id_token::check_hashes(&v.jwt.claims, None, Some(&v.digest))
                 });
                 return match checked {
-                    Ok(()) => self.store_refreshed(id, f, response, Some((raw, v.jwt))),
+                    Ok(()) => self.store_refreshed(id, f, response, Some((raw, *v.jwt))),
                     Err(e) => {
                         // A refresh whose ID token fails (another user, a bad signature) ends the
                         // session: the old tokens are not kept on the word of a provider answer
