@@ -1,6 +1,7 @@
-// spa-auth's DPoP (RFC 9449) key pair and proofs, for the effect loop (index.js), which
-// loads this module only for a client with `useDpop`. The claims are the engine's; this
-// module holds the key and signs.
+// spa-auth's DPoP (RFC 9449) key pair and proofs, and with `persistSession` the bound
+// refresh token, for the effect loop (index.js), which loads this module only for a
+// client with `useDpop`. The claims, and what is stored when, are the engine's; this
+// module holds the key, signs, and reads and writes IndexedDB.
 const b64 = (u8) => btoa(String.fromCharCode(...u8)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const utf8 = (text) => new TextEncoder().encode(text);
 
@@ -47,5 +48,14 @@ export async function sign(key, claims) {
   return `${input}.${b64(new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.pair.privateKey, utf8(input))))}`;
 }
 
-/** Removes the key pair stored under `name`. */
-export const wipe = (name) => idb('readwrite', (store) => store.delete(name));
+// `persistSession`: the DPoP-bound refresh token, beside the key it is bound to.
+const RT = (name) => `${name} rt`;
+
+/** The refresh token stored for `name`, if any. */
+export const load = (name) => idb('readonly', (store) => store.get(RT(name)));
+
+/** Stores `rt` for `name`, or removes the stored one when `rt` is absent. */
+export const save = (name, rt) => idb('readwrite', (store) => (rt ? store.put(rt, RT(name)) : store.delete(RT(name))));
+
+/** Removes the key pair and the refresh token stored under `name`. */
+export const wipe = (name) => idb('readwrite', (store) => { store.delete(RT(name)); return store.delete(name); });

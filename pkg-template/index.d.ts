@@ -87,8 +87,27 @@ export interface AuthClientOptions {
    * refused with `origin_not_allowed` and nothing is sent.
    */
   allowedOrigins?: string[];
-  /** Only `'memory'` (the default): `'localstorage'` is refused; tokens stay in memory and one session is shared across tabs. */
+  /**
+   * Only `'memory'` (the default): `'localstorage'` is refused, with a pointer to
+   * `persistSession`; tokens stay in memory and one session is shared across tabs.
+   */
   cacheLocation?: 'memory';
+  /**
+   * Bind tokens to a non-extractable ES256 key with DPoP (RFC 9449), auth0-spa-js's name:
+   * proofs on every token request, `Authorization: DPoP` in `fetchWithAuth`, one retry on
+   * a `use_dpop_nonce` challenge. A Bearer token from a provider that advertises DPoP is
+   * refused (`dpop_downgrade`).
+   */
+  useDpop?: boolean;
+  /**
+   * Keep the session across reloads: only the DPoP-bound refresh token and the key pair,
+   * in IndexedDB; access and ID tokens stay in memory. Needs `useDpop: true`. After a
+   * reload, one refresh (one for all tabs) restores the session before `createAuthClient`
+   * resolves.
+   */
+  persistSession?: boolean;
+  /** Push every authorization request first (RFC 9126); done anyway where the provider requires it. */
+  usePar?: boolean;
   /**
    * Where to load the WebAssembly module from when the copy next to the package's module
    * cannot be (a CDN, another path): a URL, a `Response` or a compiled `WebAssembly.Module`.
@@ -156,7 +175,7 @@ export interface GetTokenSilentlyVerboseResponse {
   expires_in: number;
   /** The granted scope. */
   scope: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   /**
    * The first 8 hex digits of the SHA-256 of the refresh token held, to show that it
    * rotated without showing it. Absent without a refresh token.
@@ -215,7 +234,7 @@ export type ErrorCode =
   | 'timeout' | 'unexpected_status' | 'invalid_json' | 'invalid_response' | 'unsupported_token_type'
   | 'invalid_id_token' | 'invalid_jwks' | 'missing_refresh_token' | 'login_required' | 'revocation_not_supported'
   | 'popup_open' | 'cancelled' | 'browser_error' | 'origin_not_allowed' | 'redirect_not_followed'
-  | 'too_many_requests';
+  | 'too_many_requests' | 'dpop_downgrade';
 
 /**
  * Every error the SDK rejects with is an instance of one of these classes, with
@@ -309,6 +328,12 @@ export declare class AuthClient {
   logout(options?: LogoutOptions): Promise<void>;
   /** Revokes the refresh token at the provider (RFC 7009) and forgets it. */
   revokeRefreshToken(): Promise<void>;
+  /** A DPoP proof signed with this session's key, for an API the app calls itself (`useDpop`); `ath` when `accessToken` is given. */
+  generateDpopProof(params: { url: string; method: string; nonce?: string; accessToken?: string }): Promise<string>;
+  /** The DPoP nonce last given by the provider, or with `id` (an API's origin) by that API. */
+  getDpopNonce(id?: string): Promise<string | undefined>;
+  /** Sets the DPoP nonce of the provider, or with `id` (an API's origin) of that API. */
+  setDpopNonce(nonce: string, id?: string): Promise<void>;
   /** Fires `sessionchange` (a `CustomEvent<SessionChange>`) for changes here and in other tabs. */
   addEventListener(type: 'sessionchange', listener: (event: CustomEvent<SessionChange>) => void): void;
   removeEventListener(type: 'sessionchange', listener: (event: CustomEvent<SessionChange>) => void): void;

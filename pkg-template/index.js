@@ -116,7 +116,7 @@ export class AuthClient {
   #callbacks = new Map();
   #dpopName;
   #key;
-  #wiped = Promise.resolve();
+  #writes = Promise.resolve();
 
   /** Prefer `createAuthClient`, which waits for the wasm and for the other tabs' session. */
   constructor(options) {
@@ -215,15 +215,20 @@ export class AuthClient {
         return void this.#proofKey().catch(() => {});
       case 'dpopReset':
         this.#key = null;
-        if (f.wipe) this.#wiped = dpop().then((d) => d.wipe(this.#dpopName)).catch(() => {});
+        if (f.wipe) this.#store((d) => d.wipe(this.#dpopName));
         return;
+      case 'persist': return this.#store((d) => d.save(this.#dpopName, f.rt));
+      case 'restore': return void dpop().then((d) => d.load(this.#dpopName)).then((rt) => back({ rt }), () => back());
       case 'proof':
         return void this.#proof(f.dpop).then((proof) => this.#settle(f.call, (c) => c.resolve(proof)),
           () => this.#settle(f.call, (c) => c.reject(toError({ name: 'GenericError', error: 'browser_error', error_description: 'WebCrypto could not sign the DPoP proof' }))));
     }
   }
 
-  #proofKey() { return (this.#key ??= this.#wiped.then(dpop).then((d) => d.key(this.#dpopName))); }
+  /** IndexedDB writes, one after the other in the engine's order; a key is read after them. */
+  #store(write) { this.#writes = this.#writes.then(dpop).then(write).catch(() => {}); }
+
+  #proofKey() { return (this.#key ??= this.#writes.then(dpop).then((d) => d.key(this.#dpopName))); }
 
   async #proof(claims) { return (await dpop()).sign(await this.#proofKey(), claims); }
 

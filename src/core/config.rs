@@ -104,6 +104,8 @@ pub struct Options {
     /// Push every authorization request first (RFC 9126; `usePar`), as well as when the
     /// provider requires it.
     pub use_par: Option<bool>,
+    /// Keep the DPoP-bound refresh token across reloads, in IndexedDB (`persistSession`).
+    pub persist_session: Option<bool>,
 }
 
 /// Validated client configuration.
@@ -145,6 +147,9 @@ pub struct Config {
     pub use_dpop: bool,
     /// Pushed authorization requests even where the provider does not require them (RFC 9126).
     pub use_par: bool,
+    /// The DPoP-bound refresh token and the key survive a reload (IndexedDB); never
+    /// without DPoP, so that what is stored is useless off this browser.
+    pub persist_session: bool,
 }
 
 /// Default scope, as in auth0-spa-js.
@@ -207,6 +212,11 @@ impl Config {
             })?;
             allowed_origins.get_or_insert_with(Vec::new).push(origin);
         }
+        let persist_session = options.persist_session.unwrap_or(false);
+        if persist_session && options.use_dpop != Some(true) {
+            return Err(bad("persistSession needs useDpop: true, so that the stored refresh token is useless without this browser's key")
+                .at("persistSession"));
+        }
         if options.allowed_origins.is_some_and(|l| l.is_empty()) {
             allowed_origins = Some(Vec::new());
         }
@@ -228,6 +238,7 @@ impl Config {
             use_refresh_tokens_fallback: options.use_refresh_tokens_fallback.unwrap_or(false),
             use_dpop: options.use_dpop.unwrap_or(false),
             use_par: options.use_par.unwrap_or(false),
+            persist_session,
         })
     }
 

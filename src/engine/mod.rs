@@ -89,6 +89,7 @@ pub(crate) enum Expect {
     Timer,
     Frame,
     Open,
+    Stored,
 }
 
 /// What a flow is woken with.
@@ -123,6 +124,8 @@ pub(crate) enum Input {
     Token(Result<Option<tokens::TokenResult>>),
     /// The session reached the generation a flow waited for.
     CaughtUp,
+    /// The refresh token stored for this client (`persistSession`), if any.
+    Stored(Option<String>),
 }
 
 /// A call in progress. Flows are few and short-lived, so they stay unboxed.
@@ -137,6 +140,7 @@ pub(crate) enum Flow {
     AuthFetch(tokens::AuthFetch),
     Wait(tabs::Wait),
     Adopt(tabs::Adopt),
+    Restore(tabs::Restore),
 }
 
 /// A handled callback URL, so a second `handleRedirectCallback` with the same URL (React
@@ -339,6 +343,7 @@ impl Engine {
             Flow::AuthFetch(f) => self.step_auth_fetch(id, f, input).map(Flow::AuthFetch),
             Flow::Wait(f) => self.step_wait(id, f, input).map(Flow::Wait),
             Flow::Adopt(f) => self.step_adopt(id, f, input).map(Flow::Adopt),
+            Flow::Restore(f) => self.step_restore(id, f, input).map(Flow::Restore),
         };
         match next {
             Some(flow) => self.flows.push((id, Box::new(flow))),

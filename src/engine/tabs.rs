@@ -11,11 +11,13 @@
 //! The messages themselves (and their strict parsing) are [`crate::core::tabs`].
 
 use super::login::Verify;
-use super::{fx, Engine, Flow, Input};
+use super::tokens::Waiter;
+use super::{fx, CacheMode, Engine, Expect, Flow, Input, TokenRequest};
 use crate::core::cache::Session;
 use crate::core::callback;
 use crate::core::id_token::{self, Expectations};
 use crate::core::json::Value;
+use crate::core::secret::RefreshToken;
 use crate::core::tabs::{self as messages, Message};
 use crate::core::text;
 
@@ -47,6 +49,13 @@ pub(crate) struct Adopt {
     epoch: u32,
 }
 
+/// `persistSession` at start: the stored refresh token read back, then one refresh (under
+/// the tabs' lock, so tabs that reload together make one), before `createAuthClient`
+/// resolves.
+pub(crate) struct Restore {
+    call: u32,
+}
+
 /// The shared lock that says a tab holds tokens of `generation`.
 pub(crate) fn generation_lock(channel: &str, generation: i64) -> String {
     text::cat(&[channel, ":gen:", &text::int(generation)])
@@ -58,9 +67,11 @@ impl Engine {
     pub(crate) fn init(&mut self, call: u32, ev: &Value) {
         self.own_origin = ev.get("origin").and_then(Value::as_str).unwrap_or_default().to_owned();
         // In a silent-login iframe or a login popup, this page only hands the answer back.
+        let mut handoff = false;
         if let Some(href) = ev.get("href").and_then(Value::as_str) {
             let href = href.to_owned();
-            if callback::is_handoff(&href) {
+            handoff = callback::is_handoff(&href);
+            if handoff {
                 self.emit(fx("handoff").str("url", &href));
             } else if self.answers_pending_login(&href) {
                 // This page is the callback of a login of this tab: the exchange will need the
@@ -87,8 +98,45 @@ impl Engine {
         if newest > self.session.generation() {
             self.post_sync();
             self.add_flow(Flow::Wait(Wait { call, target: newest }));
+        } else if self.config.persist_session && !handoff {
+            self.add_flow(Flow::Restore(Restore { call }));
         } else {
             self.resolve(call, "null");
+        }
+    }
+
+    pub(crate) fn step_restore(&mut self, id: u32, f: Restore, input: Input) -> Option<Restore> {
+        match input {
+            Input::Start => {
+                let req = self.request(id, Expect::Stored);
+                self.emit(fx("restore").int("req", req.into()));
+                return Some(f);
+            }
+            // Only into an empty session: another tab may have handed this one its own meanwhile.
+            Input::Stored(Some(rt)) if self.session.refresh_token().is_none() => {
+                self.session = Session::restore(Vec::new(), Some(RefreshToken::new(rt)), None, 0);
+                // `On`: nothing is cached yet, so this refreshes, unless another tab's fresh
+                // tokens arrive first (tabs reloaded together make one refresh).
+                let request =
+                    TokenRequest { audience: None, scope: None, cache_mode: CacheMode::On, extra: Vec::new(), timeout_secs: None };
+                if self.token_or_join(request, Waiter::Flow(id)).is_none() {
+                    return Some(f);
+                }
+            }
+            Input::Stored(_) | Input::Token(_) => {}
+            _ => return Some(f),
+        }
+        // Restored or not (a refused token has ended the session and wiped what was stored).
+        self.resolve(f.call, "null");
+        None
+    }
+
+    /// With `persistSession`, the refresh token as it is now goes to storage (or leaves
+    /// it), queued before the tokens it came with are handed out.
+    pub(crate) fn persist(&mut self) {
+        if self.config.persist_session {
+            let rt = self.session.refresh_token().map(|t| t.secret().to_owned());
+            self.emit(fx("persist").opt_str("rt", rt.as_deref()));
         }
     }
 
@@ -191,6 +239,7 @@ impl Engine {
     /// After this tab got tokens from the provider: stamp their generation, hold its lock,
     /// hand them to the other tabs, tell the app. Returns the hold's request.
     pub(crate) fn publish(&mut self, reason: &str) -> Option<u32> {
+        self.persist();
         let generation = (self.now_ms() as i64).max(self.session.generation().saturating_add(1));
         self.session.set_generation(generation);
         let hold = self.hold(generation);

@@ -1129,19 +1129,59 @@ fn at_hash_is_checked_against_the_digest_webcrypto_computes_with_the_signature()
 }
 
 #[test]
-fn print_sizes() {
-    use std::mem::size_of;
-    println!(
-        "Input {} Flow {} Exchange {} Refresh {} FrameLogin {} Reply {} TokenResponse {} Value {} Metadata {} Transaction {}",
-        size_of::<Input>(),
-        size_of::<Flow>(),
-        size_of::<login::Exchange>(),
-        size_of::<tokens::Refresh>(),
-        size_of::<login::FrameLogin>(),
-        size_of::<wire::Reply>(),
-        size_of::<crate::core::token::TokenResponse>(),
-        size_of::<Value>(),
-        size_of::<crate::core::discovery::Metadata>(),
-        size_of::<crate::core::authorize::Transaction>()
-    );
+fn a_persisted_session_is_restored_by_one_refresh_whose_rotated_token_is_stored_before_init_resolves() {
+    let options = r#","crossTab":false,"useDpop":true,"persistSession":true"#;
+    let mut w = World::new(options);
+    w.token_type = "DPoP";
+    w.advertise_dpop = true;
+    assert!(w.outcome(999).is_none(), "createAuthClient waits for the restore");
+    let req = w.req_of("restore");
+    w.send(&format!(r#"{{"req":{req},"rt":"rt0"}}"#));
+    w.serve_provider(true);
+    let f = w.token_fetches().pop().expect("one refresh");
+    assert!(f.get("body").unwrap().as_str().unwrap().contains("refresh_token=rt0"));
+    assert!(f.get("dpop").is_some(), "with a proof");
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{}}}"#, w.secs() + 600, w.secs());
+    let body =
+        format!(r#"{{"access_token":"at1","token_type":"DPoP","expires_in":60,"refresh_token":"rt1","id_token":"{}"}}"#, id_token(&claims));
+    w.reply(World::req(&f), 200, &body);
+    w.serve_provider(true);
+    let kinds = w.kinds();
+    let persist = kinds.iter().position(|k| k == "persist").expect("the rotated token is stored");
+    let resolved = kinds.iter().position(|k| k == "resolve").unwrap();
+    assert!(persist < resolved, "stored before the tokens are handed out: {kinds:?}");
+    assert_eq!(w.find("persist").unwrap().get("rt").unwrap().as_str(), Some("rt1"));
+    assert!(w.outcome(999).unwrap().is_ok());
+    assert!(w.e.session.is_authenticated());
+    assert_eq!(w.e.cached(None, None, w.now).as_deref(), Some("at1"));
+    // A refused token ends the session and wipes what is stored; init still resolves.
+    let mut w = World::new(options);
+    let req = w.req_of("restore");
+    w.send(&format!(r#"{{"req":{req},"rt":"rt-old"}}"#));
+    w.serve_provider(true);
+    let f = w.token_fetches().pop().unwrap();
+    w.reply(World::req(&f), 400, r#"{"error":"invalid_grant"}"#);
+    assert_eq!(w.find("dpopReset").unwrap().get("wipe").unwrap().as_bool(), Some(true));
+    assert!(w.outcome(999).unwrap().is_ok() && !w.e.session.is_authenticated());
+    // Nothing stored: no request at all.
+    let mut w = World::new(options);
+    let req = w.req_of("restore");
+    w.send(&format!(r#"{{"req":{req}}}"#));
+    assert!(w.outcome(999).unwrap().is_ok() && w.all("fetch").is_empty());
+    // Without DPoP, persisting is refused.
+    let o = format!(r#"{{"domain":"{ISSUER}","clientId":"spa","persistSession":true}}"#);
+    let e = wire::options(&o).and_then(|o| Engine::new(o, Box::new(MemoryStore::default()))).err().unwrap();
+    assert_eq!((e.code(), e.check()), ("invalid_options", "persistSession"));
+    // Logout wipes, and revocation removes the stored token.
+    let mut w = World::new(options);
+    w.token_type = "DPoP";
+    w.advertise_dpop = true;
+    let req = w.req_of("restore");
+    w.send(&format!(r#"{{"req":{req}}}"#));
+    w.sign_in(60);
+    assert_eq!(w.find("persist").unwrap().get("rt").unwrap().as_str(), Some("rt1"), "a login stores its refresh token");
+    w.call("revoke", "");
+    let f = w.fetch_to("https://op.example/revoke").unwrap();
+    w.reply(World::req(&f), 200, "");
+    assert!(w.find("persist").unwrap().get("rt").is_none(), "a revoked token leaves storage");
 }

@@ -256,7 +256,7 @@ impl Engine {
 
     /// A token at once (a cache hit, or a `cache-only` miss), else `waiter` joins the
     /// flight for its key, started if there is none.
-    fn token_or_join(&mut self, request: TokenRequest, waiter: Waiter) -> Option<Result<Option<TokenResult>>> {
+    pub(crate) fn token_or_join(&mut self, request: TokenRequest, waiter: Waiter) -> Option<Result<Option<TokenResult>>> {
         let (audience, scope) = self.key(request.audience.as_deref(), request.scope.as_deref());
         if request.cache_mode != CacheMode::Off {
             if let Some(hit) = self.token_result(audience.as_deref(), &scope, true) {

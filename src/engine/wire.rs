@@ -78,6 +78,7 @@ pub(crate) fn input_of(expect: Expect, req: u32, mut ev: Value, timeout_secs: u3
             },
             ev.get("hash").and_then(Value::as_str).and_then(crate::core::base64url::decode),
         ),
+        Expect::Stored => Input::Stored(ev.string_of("rt").ok().flatten()),
         Expect::Granted => Input::Granted,
         Expect::Timer => Input::Timer(req),
         Expect::Query => Input::Held(lock_names(&ev)),
@@ -214,7 +215,7 @@ pub fn authorize_params(v: Option<&Value>) -> Result<AuthorizeParams> {
 /// each) with `""`, and the auth0-spa-js options spa-auth deliberately does not support
 /// with what to do instead. Those, and any other name, are refused with
 /// `invalid_options`: nothing an app passes is silently ignored.
-const OPTIONS: [(&str, &str); 22] = [
+const OPTIONS: [(&str, &str); 23] = [
     ("domain", ""),
     ("clientId", ""),
     ("issuer", ""),
@@ -237,9 +238,11 @@ const OPTIONS: [(&str, &str); 22] = [
     ("useFormData", "token requests are always forms"),
     ("useDpop", ""),
     ("usePar", ""),
+    ("persistSession", ""),
 ];
 const NO_COOKIES: &str = "spa-auth sets no cookies";
-const IN_MEMORY: &str = "tokens stay in memory (crossTab shares them)";
+const IN_MEMORY: &str =
+    "tokens stay in memory (crossTab shares them); for a session that survives a reload, use persistSession with useDpop";
 
 /// The client options, from the app's options object as JSON.
 pub fn options(text: &str) -> Result<Options> {
@@ -301,6 +304,7 @@ pub fn options(text: &str) -> Result<Options> {
         use_refresh_tokens_fallback: opt_bool(&js, "useRefreshTokensFallback")?,
         use_dpop: opt_bool(&js, "useDpop")?,
         use_par: opt_bool(&js, "usePar")?,
+        persist_session: opt_bool(&js, "persistSession")?,
         allowed_origins: js.strings_of("allowedOrigins").map_err(|_| bad("allowedOrigins must list origins").at("allowedOrigins"))?,
     })
 }

@@ -13,6 +13,9 @@ async function plain(): Promise<void> {
     domain: 'tenant.auth0.com',
     clientId: 'c',
     cacheLocation: 'memory',
+    useDpop: true,
+    persistSession: true,
+    usePar: false,
     allowedOrigins: ['https://api.example.com'],
     authorizationParams: { redirect_uri: location.origin, audience: 'https://api.example.com', scope: 'openid' },
   });
@@ -27,6 +30,10 @@ async function plain(): Promise<void> {
   const roles = user?.['https://example.com/roles'] as string[] | undefined;
   const can: boolean = auth.hasScope('create:timesheets');
   const res: Response = await auth.fetchWithAuth('https://api.example.com/timesheets');
+  const kind: 'Bearer' | 'DPoP' = detailed.token_type;
+  const proof: string = await auth.generateDpopProof({ url: 'https://api.example.com/x', method: 'GET', accessToken: token });
+  const nonce: string | undefined = await auth.getDpopNonce('https://api.example.com');
+  await auth.setDpopNonce(nonce ?? 'n', 'https://api.example.com');
   await auth.loginWithPopup({}, { timeoutInSeconds: 30, closePopup: false });
   await auth.logout({ logoutParams: { returnTo: location.origin, federated: true, ui_locales: 'fr' }, clientId: null });
   try {
