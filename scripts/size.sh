@@ -18,9 +18,10 @@ for f in pkg/dpop.js pkg/react.js pkg/vue.js; do
   [ -f "$f" ] || continue
   n=$(gzip -9c "$f" | wc -c)
   all=$((all + n))
-  printf '  binding %-14s %7d bytes raw %7d bytes gzip -9\n' "$(basename "$f")" "$(wc -c <"$f")" "$n"
+  printf '  module  %-14s %7d bytes raw %7d bytes gzip -9\n' "$(basename "$f")" "$(wc -c <"$f")" "$n"
 done
 printf 'pkg/ .wasm and .js together, both bindings included: %d bytes gzip -9\n' "$all"
+[ -f pkg/dpop.js ] && printf 'with useDpop (+ dpop.js): %d bytes gzip -9\n' "$((total + $(gzip -9c pkg/dpop.js | wc -c)))"
 if [ "${1:-}" = "--check" ] && [ "$total" -gt "$budget" ]; then
   echo "size budget exceeded: $total > $budget bytes (size-budget.txt)" >&2
   exit 1

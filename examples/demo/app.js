@@ -15,14 +15,33 @@ function cell(text) {
   return td;
 }
 
+// The session mode, a demo setting (not a token): 'persist' (the default) keeps the
+// session across reloads; 'memory' keeps nothing.
+const persist = localStorage.getItem('demo.mode') !== 'memory';
+$(persist ? 'mode-persist' : 'mode-memory').checked = true;
+$('mode-why').textContent = persist
+  ? 'A reload keeps you signed in: only the refresh token, bound to a key this browser cannot export (DPoP), is stored, in IndexedDB. A copy of it, or of any token, is useless without that key.'
+  : 'Memory only: nothing is stored, so a reload signs you out unless another tab of this app is open (it hands this tab the session).';
+
 const auth = await createAuthClient({
   domain: config.domain,
   clientId: config.clientId,
   authorizationParams: { redirect_uri: `${location.origin}/`, audience: config.audience, scope: `openid profile email ${config.scopes}` },
   // fetchWithAuth sends the token only to these origins (by default, the page's own).
   allowedOrigins: [new URL(config.api).origin],
+  // Tokens bound to a non-extractable key (DPoP); with persistSession, only the bound
+  // refresh token survives a reload.
+  useDpop: true,
+  persistSession: persist,
 });
 window.auth = auth;
+for (const mode of ['persist', 'memory']) {
+  $(`mode-${mode}`).onchange = async () => {
+    localStorage.setItem('demo.mode', mode);
+    await auth.logout({ openUrl: false });
+    location.reload();
+  };
+}
 
 async function loadTimesheets() {
   const res = await auth.fetchWithAuth(config.api);
@@ -62,6 +81,10 @@ async function render() {
   const canCreate = auth.hasScope('create:timesheets');
   $('add').hidden = !canCreate;
   $('no-create').hidden = canCreate;
+  const { token_type: type } = await auth.getTokenSilently({ detailedResponse: true });
+  $('bound').textContent = type === 'DPoP'
+    ? 'The access token is DPoP-bound: every API call carries a fresh proof signed with this browser\'s key.'
+    : 'The provider issued a Bearer token: anyone holding it can use it.';
   await loadTimesheets().catch(showError);
 }
 
@@ -79,6 +102,14 @@ try {
       const t = await auth.getTokenSilently({ cacheMode: 'off', detailedResponse: true });
       const rotated = before && t.refresh_token_fingerprint && before !== t.refresh_token_fingerprint;
       $('renew-result').textContent = `Refresh token ${before ?? '?'} → ${t.refresh_token_fingerprint ?? '?'} (${rotated ? 'rotated' : 'not rotated'})\nNew access token for ${t.expires_in} s`;
+    } catch (e) { showError(e); }
+  };
+  // What a thief with a copy of the access token gets: the same call without the key.
+  $('steal').onclick = async () => {
+    try {
+      const token = await auth.getTokenSilently();
+      const res = await fetch(config.api, { headers: { Authorization: `Bearer ${token}` } });
+      $('steal-result').textContent = `The copied token alone: HTTP ${res.status} ${res.ok ? '(accepted)' : '(refused)'}`;
     } catch (e) { showError(e); }
   };
   $('add').onsubmit = async (ev) => {

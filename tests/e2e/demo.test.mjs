@@ -63,6 +63,18 @@ test('sign in, list, add, renew with rotation, sign out', async () => {
   const [, before, after] = /^Refresh token ([0-9a-f]{8}) → ([0-9a-f]{8})/.exec(renew);
   assert.notEqual(before, after);
 
+  // The token is bound: a copy of it alone gets a 401 from the API.
+  assert.match(await page.textContent('#bound'), /DPoP-bound/);
+  await page.click('#steal');
+  await page.waitForFunction(() => document.getElementById('steal-result').textContent !== '');
+  assert.equal(await page.textContent('#steal-result'), 'The copied token alone: HTTP 401 (refused)');
+  // A reload keeps the session (persistSession), and the page says why.
+  await page.reload();
+  await page.waitForSelector('#logout:not([hidden])');
+  assert.equal(await page.textContent('#status'), 'Signed in.');
+  assert.match(await page.textContent('#mode-why'), /^A reload keeps you signed in/);
+  await page.waitForSelector('#empty:not([hidden]), #entries tr');
+
   await fs.mkdir(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
@@ -74,6 +86,21 @@ test('sign in, list, add, renew with rotation, sign out', async () => {
   assert.equal(await page.textContent('#status'), 'Signed out.');
   assert.equal(await page.isHidden('#error'), true);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('memory only: a reload of the only tab signs out, and the page says why', async () => {
+  const page = await newPage(browser);
+  const context = page.context();
+  await page.goto(`${demo.origin}/`);
+  await page.waitForSelector('#mode-memory');
+  await Promise.all([page.waitForEvent('load'), page.check('#mode-memory')]);
+  await page.waitForSelector('#login:not([hidden])');
+  assert.match(await page.textContent('#mode-why'), /^Memory only/);
+  await signIn(page, 'login', 'cy');
+  await page.reload();
+  await page.waitForSelector('#login:not([hidden])');
+  assert.equal(await page.textContent('#status'), 'Signed out.');
   await context.close();
 });
 
