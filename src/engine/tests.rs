@@ -1185,3 +1185,15 @@ fn a_persisted_session_is_restored_by_one_refresh_whose_rotated_token_is_stored_
     w.reply(World::req(&f), 200, "");
     assert!(w.find("persist").unwrap().get("rt").is_none(), "a revoked token leaves storage");
 }
+
+#[test]
+fn a_pushed_request_that_times_out_rejects_before_navigating() {
+    let par = "https://op.example/par";
+    let mut w = World::new(&format!(r#","crossTab":false,"usePar":true,"endpoints":{{"pushed_authorization_request_endpoint":"{par}"}}"#));
+    let call = w.call("login", "");
+    w.serve_provider(true);
+    let push = w.fetch_to(par).unwrap();
+    w.send(&format!(r#"{{"req":{},"error":"timeout"}}"#, World::req(&push)));
+    assert_eq!(w.outcome(call).unwrap().unwrap_err(), "timeout");
+    assert!(w.find("open").is_none() && w.e.store_ref().keys().is_empty());
+}
