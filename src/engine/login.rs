@@ -86,7 +86,7 @@ enum Phase {
     Meta,
     Front(Verify),
     Token,
-    Id(Verify, TokenResponse, IdToken),
+    Id(Box<(Verify, TokenResponse, IdToken)>),
     Done,
 }
 
@@ -616,7 +616,10 @@ impl Engine {
                     },
                 }
             }
-            (Phase::Id(v, response, raw), input) => return self.advance_id(id, f, v, response, raw, input),
+            (Phase::Id(parts), input) => {
+                let (v, response, raw) = *parts;
+                return self.advance_id(id, f, v, response, raw, input);
+            }
             (phase, _) => {
                 f.phase = phase;
                 return Some(f);
@@ -696,7 +699,7 @@ impl Engine {
     ) -> Option<Exchange> {
         let result = match self.verify_advance(id, &mut v, input) {
             None => {
-                f.phase = Phase::Id(v, response, raw);
+                f.phase = Phase::Id(Box::new((v, response, raw)));
                 return Some(f);
             }
             Some(r) => r,

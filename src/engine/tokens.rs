@@ -108,7 +108,7 @@ enum Phase {
     CatchingUp(i64),
     Meta,
     Fetching,
-    Verifying(Verify, TokenResponse, IdToken),
+    Verifying(Box<(Verify, TokenResponse, IdToken)>),
     Holding,
     Fallback,
 }
@@ -357,9 +357,10 @@ impl Engine {
             }
             (Phase::Meta, Input::Meta(Err(e))) => return self.finish_refresh(id, f, Err(e)),
             (Phase::Fetching, Input::Http(reply)) => return self.refreshed(id, f, reply),
-            (Phase::Verifying(mut v, response, raw), input) => {
+            (Phase::Verifying(parts), input) => {
+                let (mut v, response, raw) = *parts;
                 let Some(result) = self.verify_advance(id, &mut v, input) else {
-                    f.phase = Phase::Verifying(v, response, raw);
+                    f.phase = Phase::Verifying(Box::new((v, response, raw)));
                     return Some(f);
                 };
                 let sub = self.session.id_token().map(|t| t.sub.clone());
@@ -494,7 +495,7 @@ impl Engine {
                     }
                     Ok(v) => {
                         let mut f = f;
-                        f.phase = Phase::Verifying(v, response, raw);
+                        f.phase = Phase::Verifying(Box::new((v, response, raw)));
                         self.step_refresh(id, f, Input::Start)
                     }
                 },
