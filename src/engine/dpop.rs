@@ -40,6 +40,17 @@ crate::redacted_debug!(Sent);
 /// its origin (auth0-spa-js's `getDpopNonce(id)`).
 const AUTH_SERVER: &str = "";
 
+impl Sent {
+    /// Whose nonce this request uses and updates: an API's, under its origin, or the
+    /// provider's.
+    fn nonce_id(&self) -> String {
+        match self.token {
+            Some(_) => config::origin_of(&self.url).unwrap_or_default(),
+            None => AUTH_SERVER.to_owned(),
+        }
+    }
+}
+
 /// `htu` (RFC 9449 §4.2): the request URL without query and fragment.
 fn htu(url: &str) -> &str {
     text::until(url, b"?#")
@@ -51,8 +62,7 @@ impl Engine {
     /// API request with a DPoP-bound token, §7).
     pub(crate) fn send(&mut self, sent: Sent) {
         let claims = if sent.proof {
-            let id = if sent.token.is_some() { config::origin_of(&sent.url).unwrap_or_default() } else { AUTH_SERVER.to_owned() };
-            let nonce = self.nonce(&id).map(str::to_owned);
+            let nonce = self.nonce(&sent.nonce_id()).map(str::to_owned);
             self.proof_claims(&sent.method, &sent.url, nonce.as_deref(), sent.token.as_deref())
         } else {
             None
@@ -76,7 +86,6 @@ impl Engine {
             None => w,
         });
         if sent.proof {
-            self.sent.retain(|s| s.req != sent.req);
             self.sent.push(sent);
         }
     }
@@ -117,7 +126,7 @@ impl Engine {
             return false;
         };
         let api = self.sent[i].token.is_some();
-        let id = if api { config::origin_of(&self.sent[i].url).unwrap_or_default() } else { AUTH_SERVER.to_owned() };
+        let id = self.sent[i].nonce_id();
         self.set_nonce(&id, nonce);
         let status = ev.int_of("status").ok().flatten().unwrap_or(0);
         let challenged = if api {

@@ -83,16 +83,15 @@ impl Engine {
             }
         }
         let can = ev.get("locks").and_then(Value::as_bool) == Some(true) && ev.get("channel").and_then(Value::as_bool) == Some(true);
-        if self.config.cross_tab && can {
-            let name = messages::channel_name(&self.config.issuer, &self.config.client_id);
-            self.emit(fx("channel").str("name", &name));
-            self.tabs.channel = Some(name);
-        }
+        let name = messages::channel_name(&self.config.issuer, &self.config.client_id);
         // The DPoP key pair is the loop's, stored under this client's name so that every
         // tab signs with the same one; made now, while the app starts.
         if self.config.use_dpop {
-            let name = messages::channel_name(&self.config.issuer, &self.config.client_id);
             self.emit(fx("dpop").str("name", &name));
+        }
+        if self.config.cross_tab && can {
+            self.emit(fx("channel").str("name", &name));
+            self.tabs.channel = Some(name);
         }
         let newest = self.newest_generation(&super::wire::lock_names(ev));
         if newest > self.session.generation() {
