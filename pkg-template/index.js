@@ -4,7 +4,7 @@
 // This file only performs what the engine asks for (fetch, WebCrypto, navigation,
 // Web Locks, BroadcastChannel, frames, timers) and feeds each result back. If a line
 // here needs an `if` about the protocol, that `if` belongs in the engine.
-import { Engine, imports, finish } from './spa_auth.js';
+import { create, handle, cached, release, imports, finish } from './spa_auth.js';
 
 /**
  * Fetches and instantiates the wasm (a URL, a path, a Response, a WebAssembly.Module or
@@ -124,7 +124,10 @@ export class AuthClient {
     let text;
     // `wasm` is for the loader (createAuthClient), not the engine.
     try { text = JSON.stringify(options && { ...options, wasm: undefined }); } catch { text = 'null'; }
-    try { this.#e = new Engine(text); } catch (x) { throw toError(JSON.parse(x)); }
+    const id = create(text);
+    // An engine's id, or (starting with `{`) the error.
+    if (id[0] === '{') throw toError(JSON.parse(id));
+    this.#e = +id;
     /** `false` when `crossTab: false` was passed or the browser lacks Web Locks or BroadcastChannel. */
     this.sharesAcrossTabs = false;
     const held = early ?? query();
@@ -143,7 +146,7 @@ export class AuthClient {
       this.#calls.delete(ev.call);
       return c?.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'an argument is not JSON-serializable' }));
     }
-    for (const f of JSON.parse(this.#e.handle(text, Date.now()))) this.#do(f);
+    for (const f of JSON.parse(handle(this.#e, text, Date.now()))) this.#do(f);
   }
 
   #settle(call, then) {
@@ -401,7 +404,7 @@ export class AuthClient {
     const p = o.authorizationParams;
     const plain = (v) => v == null || typeof v === 'string';
     if (!o.detailedResponse && o.cacheMode !== 'off' && plain(p?.audience) && plain(p?.scope)) {
-      const token = this.#e.cached(p?.audience ?? undefined, p?.scope ?? undefined, Date.now());
+      const token = cached(this.#e, p?.audience ?? undefined, p?.scope ?? undefined, Date.now());
       if (token !== undefined) return Promise.resolve(token);
     }
     return this.#call('getToken', { authorizationParams: p, cacheMode: o.cacheMode, detailedResponse: o.detailedResponse, timeoutInSeconds: o.timeoutInSeconds });
@@ -450,7 +453,7 @@ export class AuthClient {
   free() {
     this.#channel?.close();
     this.#held?.();
-    this.#e.free();
+    release(this.#e);
   }
 }
 

@@ -12,7 +12,9 @@ bash scripts/deps.sh build
 # formatting (the SDK never prints Debug at run time) and no panic locations take
 # another 1.5 KB. A panic still traps, exactly as with panic=abort; the fuzzers keep
 # panics out of the core.
-RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
+# getrandom's backend is src/wasm.rs's crypto.getRandomValues (as in .cargo/config.toml,
+# which RUSTFLAGS overrides).
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none --cfg getrandom_backend=\"custom\"" \
   cargo +nightly build --release --target wasm32-unknown-unknown --lib \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir target/pkg
 rm -rf pkg target/pkg-js && mkdir -p pkg target/pkg-js

@@ -1,25 +1,57 @@
-//! The `#[wasm_bindgen]` surface: one class, strings across the boundary.
+//! The `#[wasm_bindgen]` surface: four functions, strings across the boundary.
 //!
-//! `new Engine(optionsJson)` validates the options; `handle(eventJson, now)` feeds one
-//! event and returns the effects as JSON; `cached(audience, scope, now)` is the hot path
-//! of `getTokenSilently`, a cache hit in one crossing. The only browser API the wasm
-//! calls itself is `sessionStorage`, synchronously, so that a callback takes its
-//! transaction before anything is awaited (and getrandom's `crypto.getRandomValues`).
+//! `create(optionsJson)` validates the options and returns the new engine's id (or the
+//! error, as JSON); `handle(id, eventJson, now)` feeds one event and returns the effects
+//! as JSON; `cached(id, audience, scope, now)` is the hot path of `getTokenSilently`, a
+//! cache hit in one crossing; `release(id)` frees an engine. The only browser APIs the
+//! wasm calls itself are `sessionStorage`, synchronously, so that a callback takes its
+//! transaction before anything is awaited, and `crypto.getRandomValues`, for getrandom.
+//!
+//! Engines live in a table here rather than in a wasm-bindgen class, and no `JsValue`
+//! crosses: that leaves out the class's reference cell and finalizer, the externref
+//! table and wasm-bindgen's exception glue (-1.1 KB gzipped, in the README). A browser
+//! API that can throw is wrapped in a `try` on the JS side of its import, so no JS
+//! exception ever unwinds through the wasm.
 
 use crate::core::error::{code, Error, Result};
+use crate::core::text;
 use crate::engine::{self, wire, Store};
+use std::cell::RefCell;
+use std::mem::MaybeUninit;
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = "
+export function ss_get(k) { try { return sessionStorage.getItem(k); } catch { return null; } }
+export function ss_set(k, v) { try { sessionStorage.setItem(k, v); return true; } catch { return false; } }
+export function ss_remove(k) { try { sessionStorage.removeItem(k); } catch {} }
+export function ss_key(i) { try { return sessionStorage.key(i); } catch { return null; } }
+")]
+extern "C" {
+    fn ss_get(key: &str) -> Option<String>;
+    fn ss_set(key: &str, value: &str) -> bool;
+    fn ss_remove(key: &str);
+    fn ss_key(index: u32) -> Option<String>;
+}
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(catch, js_namespace = sessionStorage, js_name = getItem)]
-    fn ss_get(key: &str) -> std::result::Result<Option<String>, JsValue>;
-    #[wasm_bindgen(catch, js_namespace = sessionStorage, js_name = setItem)]
-    fn ss_set(key: &str, value: &str) -> std::result::Result<(), JsValue>;
-    #[wasm_bindgen(catch, js_namespace = sessionStorage, js_name = removeItem)]
-    fn ss_remove(key: &str) -> std::result::Result<(), JsValue>;
-    #[wasm_bindgen(catch, js_namespace = sessionStorage, js_name = key)]
-    fn ss_key(index: u32) -> std::result::Result<Option<String>, JsValue>;
+    // Throws only past 65,536 bytes, which `fill` never asks for.
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [MaybeUninit<u8>]);
+}
+
+/// getrandom's `custom` backend (built with `--cfg getrandom_backend="custom"`):
+/// `crypto.getRandomValues`, in chunks of at most 65,536 bytes.
+#[allow(unsafe_code)]
+#[no_mangle]
+unsafe extern "Rust" fn __getrandom_v03_custom(dest: *mut u8, len: usize) -> std::result::Result<(), getrandom::Error> {
+    // SAFETY: getrandom passes a buffer of `len` bytes it owns for the call; it may be
+    // uninitialised, which `MaybeUninit` allows.
+    let buf = unsafe { std::slice::from_raw_parts_mut(dest.cast::<MaybeUninit<u8>>(), len) };
+    for chunk in buf.chunks_mut(65_536) {
+        get_random_values(chunk);
+    }
+    Ok(())
 }
 
 /// `sessionStorage`: login transactions only.
@@ -27,45 +59,69 @@ struct SessionStorage;
 
 impl Store for SessionStorage {
     fn get(&self, key: &str) -> Option<String> {
-        ss_get(key).ok().flatten()
+        ss_get(key)
     }
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        ss_set(key, value).map_err(|_| Error::new(code::BROWSER_ERROR, "sessionStorage.setItem failed"))
+        if ss_set(key, value) {
+            Ok(())
+        } else {
+            Err(Error::new(code::BROWSER_ERROR, "sessionStorage.setItem failed"))
+        }
     }
     fn remove(&mut self, key: &str) {
-        let _ = ss_remove(key);
+        ss_remove(key);
     }
     fn keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
-        while let Some(k) = ss_key(keys.len() as u32).ok().flatten() {
+        while let Some(k) = ss_key(keys.len() as u32) {
             keys.push(k);
         }
         keys
     }
 }
 
-/// One client's engine.
+thread_local! {
+    /// Every engine of this page, by id; a released one leaves `None`.
+    static ENGINES: RefCell<Vec<Option<engine::Engine>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A new engine for the app's options (JSON): its id, as digits, or the error as a JSON
+/// object (which starts with `{`).
 #[wasm_bindgen]
-pub struct Engine(engine::Engine);
+pub fn create(options: &str) -> String {
+    match wire::options(options).and_then(|o| engine::Engine::new(o, Box::new(SessionStorage))) {
+        Ok(e) => ENGINES.with_borrow_mut(|all| {
+            all.push(Some(e));
+            text::int(all.len() as i64 - 1)
+        }),
+        Err(e) => wire::error_json(&e),
+    }
+}
 
+/// Feeds one event to engine `id`; returns the effects to perform (none once released).
 #[wasm_bindgen]
-impl Engine {
-    /// Validates the options (the app's options object as JSON); throws the error as JSON.
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: &str) -> std::result::Result<Engine, JsValue> {
-        wire::options(options)
-            .and_then(|o| engine::Engine::new(o, Box::new(SessionStorage)))
-            .map(Engine)
-            .map_err(|e| JsValue::from_str(&wire::error_json(&e)))
-    }
+pub fn handle(id: u32, event: &str, now: f64) -> String {
+    ENGINES.with_borrow_mut(|all| match all.get_mut(id as usize) {
+        Some(Some(e)) => e.handle(event, now),
+        _ => "[]".to_owned(),
+    })
+}
 
-    /// Feeds one event; returns the effects to perform.
-    pub fn handle(&mut self, event: &str, now: f64) -> String {
-        self.0.handle(event, now)
-    }
+/// A fresh cached access token of engine `id` for (audience, scope), or `undefined`.
+#[wasm_bindgen]
+pub fn cached(id: u32, audience: Option<String>, scope: Option<String>, now: f64) -> Option<String> {
+    ENGINES.with_borrow_mut(|all| match all.get_mut(id as usize) {
+        Some(Some(e)) => e.cached(audience.as_deref(), scope.as_deref(), now),
+        _ => None,
+    })
+}
 
-    /// A fresh cached access token for (audience, scope), or `undefined`.
-    pub fn cached(&mut self, audience: Option<String>, scope: Option<String>, now: f64) -> Option<String> {
-        self.0.cached(audience.as_deref(), scope.as_deref(), now)
-    }
+/// Frees engine `id`: its session, keys and transactions in memory.
+#[wasm_bindgen]
+pub fn release(id: u32) {
+    ENGINES.with_borrow_mut(|all| {
+        if let Some(slot) = all.get_mut(id as usize) {
+            *slot = None;
+        }
+    });
 }

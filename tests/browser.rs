@@ -5,7 +5,7 @@
 
 use spa_auth::core::hash;
 use spa_auth::core::json::{self, Value};
-use spa_auth::wasm::Engine;
+use spa_auth::wasm;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -21,6 +21,17 @@ extern "C" {
     fn storage_key(i: u32) -> Option<String>;
     #[wasm_bindgen(js_namespace = Date, js_name = now)]
     fn date_now() -> f64;
+}
+
+#[wasm_bindgen(inline_js = "export function fill_storage() { let i = 0; for (let n = 1 << 20; n >= 1; n >>= 2) { try { for (;;) sessionStorage.setItem('f' + i++, 'x'.repeat(n)); } catch {} } }")]
+extern "C" {
+    /// Fills sessionStorage to its quota, to the last byte `setItem` takes.
+    fn fill_storage();
+}
+
+/// A new engine through the export: its id.
+fn new_engine(options: &str) -> u32 {
+    wasm::create(options).parse().expect("an engine id, not an error")
 }
 
 const OPTIONS: &str = r#"{"domain":"https://tenant.example.com/","clientId":"browser-test","crossTab":false,
@@ -40,8 +51,8 @@ fn keys() -> Vec<String> {
 }
 
 /// A redirect login through the export: returns the authorize URL it opens.
-fn login(e: &mut Engine, call: u32) -> String {
-    let fx = effects(&e.handle(&format!(r#"{{"call":{call},"op":"login"}}"#), date_now()));
+fn login(e: u32, call: u32) -> String {
+    let fx = effects(&wasm::handle(e, &format!(r#"{{"call":{call},"op":"login"}}"#), date_now()));
     let open = of_kind(&fx, "open").expect("explicit endpoints need no discovery: the login opens at once");
     open.get("url").unwrap().as_str().unwrap().to_owned()
 }
@@ -54,10 +65,10 @@ fn param(url: &str, name: &str) -> String {
 #[wasm_bindgen_test]
 fn the_engine_runs_a_login_through_its_export_with_fresh_randomness() {
     storage_clear();
-    let mut e = Engine::new(OPTIONS).unwrap();
-    let fx = effects(&e.handle(r#"{"call":1,"op":"init","href":"https://app.example/","origin":"https://app.example"}"#, date_now()));
+    let e = new_engine(OPTIONS);
+    let fx = effects(&wasm::handle(e, r#"{"call":1,"op":"init","href":"https://app.example/","origin":"https://app.example"}"#, date_now()));
     assert!(of_kind(&fx, "resolve").is_some());
-    let (a, b) = (login(&mut e, 2), login(&mut e, 3));
+    let (a, b) = (login(e, 2), login(e, 3));
     // getrandom's crypto.getRandomValues: every state, nonce and verifier is new.
     assert_ne!(param(&a, "state"), param(&b, "state"));
     assert_ne!(param(&a, "nonce"), param(&b, "nonce"));
@@ -69,8 +80,8 @@ fn the_engine_runs_a_login_through_its_export_with_fresh_randomness() {
 #[wasm_bindgen_test]
 fn transactions_live_in_session_storage_and_a_callback_takes_them_once() {
     storage_clear();
-    let mut e = Engine::new(OPTIONS).unwrap();
-    let url = login(&mut e, 1);
+    let e = new_engine(OPTIONS);
+    let url = login(e, 1);
     let state = param(&url, "state");
     let key = format!("spa-auth.tx.browser-test.{state}");
     let stored = storage_get(&key).expect("the transaction is in sessionStorage");
@@ -80,12 +91,12 @@ fn transactions_live_in_session_storage_and_a_callback_takes_them_once() {
     assert_eq!(spa_auth::core::base64url::encode(&hash::sha256(verifier.as_bytes())), param(&url, "code_challenge"));
     assert!(!url.contains(&verifier));
     let cb = format!("https://app.example/cb?code=c&state={state}");
-    let fx = effects(&e.handle(&format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":"https://app.example/"}}"#), date_now()));
+    let fx = effects(&wasm::handle(e, &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":"https://app.example/"}}"#), date_now()));
     assert!(storage_get(&key).is_none(), "taken in the same step");
     assert!(of_kind(&fx, "fetch").is_some(), "the code is exchanged");
     assert!(keys().is_empty());
     // Replayed: nothing left to take.
-    let fx = effects(&e.handle(&format!(r#"{{"call":3,"op":"callback","url":"{cb}&x=1","href":"https://app.example/"}}"#), date_now()));
+    let fx = effects(&wasm::handle(e, &format!(r#"{{"call":3,"op":"callback","url":"{cb}&x=1","href":"https://app.example/"}}"#), date_now()));
     let err = of_kind(&fx, "reject").unwrap();
     assert_eq!(err.get("error").unwrap().get("error").unwrap().as_str(), Some("missing_transaction"));
 }
@@ -130,23 +141,44 @@ fn the_allocator_keeps_every_block_intact_through_growth_reuse_and_release() {
 
 #[wasm_bindgen_test]
 fn errors_cross_the_boundary_with_their_stable_code_and_class() {
-    let err = Engine::new(r#"{"domain":"http://example.com","clientId":"x"}"#).err().expect("http is refused off localhost");
-    let e = json::parse(&err.as_string().unwrap()).unwrap();
+    let err = wasm::create(r#"{"domain":"http://example.com","clientId":"x"}"#);
+    let e = json::parse(&err).expect("http is refused off localhost: the error, as JSON");
     assert_eq!(e.get("name").unwrap().as_str(), Some("GenericError"));
     assert_eq!(e.get("error").unwrap().as_str(), Some("invalid_options"));
     assert_eq!(e.get("check").unwrap().as_str(), Some("domain"));
-    assert!(Engine::new("nope").is_err());
+    assert!(wasm::create("nope").starts_with('{'));
     // A provider's error on the callback is an AuthenticationError with its own code.
     storage_clear();
-    let mut engine = Engine::new(OPTIONS).unwrap();
-    let state = param(&login(&mut engine, 1), "state");
+    let engine = new_engine(OPTIONS);
+    let state = param(&login(engine, 1), "state");
     let cb = format!("https://app.example/cb?error=access_denied&error_description=No%20way&state={state}");
-    let fx = effects(&engine.handle(&format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":""}}"#), date_now()));
+    let fx = effects(&wasm::handle(engine, &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":""}}"#), date_now()));
     let err = of_kind(&fx, "reject").unwrap();
     let err = err.get("error").unwrap();
     assert_eq!(err.get("name").unwrap().as_str(), Some("AuthenticationError"));
     assert_eq!(err.get("error").unwrap().as_str(), Some("access_denied"));
     assert_eq!(err.get("error_description").unwrap().as_str(), Some("No way"));
     // The hot path: nothing cached is `undefined`.
-    assert_eq!(engine.cached(None, None, date_now()), None);
+    assert_eq!(wasm::cached(engine, None, None, date_now()), None);
+    // A released engine answers nothing, and its id is not reused.
+    wasm::release(engine);
+    assert_eq!(wasm::handle(engine, r#"{"call":3,"op":"isAuthenticated"}"#, date_now()), "[]");
+    assert_ne!(new_engine(OPTIONS), engine);
+}
+
+#[wasm_bindgen_test]
+fn a_full_session_storage_rejects_the_login_and_stores_nothing() {
+    // setItem throws at the quota: the throw stays on the JS side of the import, the login
+    // is rejected with a typed error, and the engine keeps working.
+    storage_clear();
+    fill_storage();
+    let before = keys();
+    let e = new_engine(OPTIONS);
+    let fx = effects(&wasm::handle(e, r#"{"call":1,"op":"login"}"#, date_now()));
+    let err = of_kind(&fx, "reject").unwrap_or_else(|| panic!("the login is rejected: {fx:?} {:?}", keys()));
+    assert_eq!(err.get("error").unwrap().get("error").unwrap().as_str(), Some("browser_error"));
+    assert!(of_kind(&fx, "open").is_none(), "no navigation without a stored transaction");
+    assert_eq!(keys(), before, "nothing half-stored");
+    storage_clear();
+    assert!(login(e, 2).contains("state="), "the same engine logs in once there is room");
 }

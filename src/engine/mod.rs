@@ -448,11 +448,14 @@ impl Engine {
             Input::Http(Err(e)) => Err(Error::new(code::DISCOVERY_FAILED, text::cat(&["discovery failed: ", e.description()]))),
             _ => Err(Error::new(code::DISCOVERY_FAILED, "no metadata")),
         };
-        if result.is_ok() && std::mem::take(&mut self.prefetch_keys) {
-            let _ = self.jwks(0, false);
-        }
         for flow in std::mem::take(&mut self.meta_waiters) {
             self.run(flow, Input::Meta(result.clone()));
+        }
+        // After the waiters: a code exchange waiting here is on the critical path, the keys
+        // are needed only once it answers, so its request leaves first (and takes the
+        // connection the metadata warmed).
+        if result.is_ok() && std::mem::take(&mut self.prefetch_keys) {
+            let _ = self.jwks(0, false);
         }
     }
 

@@ -465,6 +465,30 @@ fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
     assert!(plain.all("fetch").is_empty());
 }
 
+#[test]
+fn the_code_exchange_leaves_before_the_prefetched_keys() {
+    // The usual order on a callback page: init asks for the metadata, the app calls
+    // handleRedirectCallback at once, then the metadata arrives. The token request is on
+    // the critical path, the keys are only needed once it answers: it is sent first, so it
+    // takes the connection the metadata warmed and the keys' request opens another.
+    let mut w = crossless();
+    w.call("login", "");
+    w.serve_provider(true);
+    let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
+    let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
+    let store = std::mem::replace(&mut w.e.store, Box::new(MemoryStore::default()));
+    let options = wire::options(r#"{"domain":"https://op.example/","clientId":"spa","crossTab":false,"authorizationParams":{"redirect_uri":"https://app.example/cb"}}"#).unwrap();
+    w.e = Engine::new(options, store).unwrap();
+    let href = format!("https://app.example/cb?code=c1&state={state}");
+    w.send(&format!(r#"{{"call":1,"op":"init","href":"{href}","origin":"https://app.example"}}"#));
+    let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
+    w.call("callback", &format!(r#""href":"{href}""#));
+    assert!(w.all("fetch").is_empty(), "the callback waits for the metadata already asked for");
+    w.reply(World::req(&discovery), 200, &discovery_body());
+    let urls: Vec<String> = w.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect();
+    assert_eq!(urls, [TOKEN_ENDPOINT, JWKS_URI]);
+}
+
 impl World {
     /// The `state` of the authorize URL in the last `open` or `frame` effect.
     fn state_sent(&self) -> String {
