@@ -438,19 +438,25 @@ fn a_silent_login_without_a_session_resolves_signed_out() {
     assert!(w.find("unframe").is_some());
 }
 
-#[test]
-fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
+/// A redirect login, then its callback page: a new page, a new engine, the same
+/// sessionStorage, after `init` with the callback URL (returned).
+fn callback_page() -> (World, String) {
     let mut w = crossless();
     w.call("login", "");
     w.serve_provider(true);
     let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
     let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
-    // The redirect comes back: a new page, a new engine, the same sessionStorage.
     let store = std::mem::replace(&mut w.e.store, Box::new(MemoryStore::default()));
     let options = wire::options(r#"{"domain":"https://op.example/","clientId":"spa","crossTab":false,"authorizationParams":{"redirect_uri":"https://app.example/cb"}}"#).unwrap();
     w.e = Engine::new(options, store).unwrap();
     let href = format!("https://app.example/cb?code=c1&state={state}");
     w.send(&format!(r#"{{"call":1,"op":"init","href":"{href}","origin":"https://app.example"}}"#));
+    (w, href)
+}
+
+#[test]
+fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
+    let (mut w, href) = callback_page();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.reply(World::req(&discovery), 200, &discovery_body());
     let jwks = w.fetch_to(JWKS_URI).expect("keys as soon as the metadata is in");
@@ -471,16 +477,7 @@ fn the_code_exchange_leaves_before_the_prefetched_keys() {
     // handleRedirectCallback at once, then the metadata arrives. The token request is on
     // the critical path, the keys are only needed once it answers: it is sent first, so it
     // takes the connection the metadata warmed and the keys' request opens another.
-    let mut w = crossless();
-    w.call("login", "");
-    w.serve_provider(true);
-    let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
-    let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
-    let store = std::mem::replace(&mut w.e.store, Box::new(MemoryStore::default()));
-    let options = wire::options(r#"{"domain":"https://op.example/","clientId":"spa","crossTab":false,"authorizationParams":{"redirect_uri":"https://app.example/cb"}}"#).unwrap();
-    w.e = Engine::new(options, store).unwrap();
-    let href = format!("https://app.example/cb?code=c1&state={state}");
-    w.send(&format!(r#"{{"call":1,"op":"init","href":"{href}","origin":"https://app.example"}}"#));
+    let (mut w, href) = callback_page();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.call("callback", &format!(r#""href":"{href}""#));
     assert!(w.all("fetch").is_empty(), "the callback waits for the metadata already asked for");
