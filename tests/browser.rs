@@ -23,7 +23,9 @@ extern "C" {
     fn date_now() -> f64;
 }
 
-#[wasm_bindgen(inline_js = "export function fill_storage() { let i = 0; for (let n = 1 << 20; n >= 1; n >>= 2) { try { for (;;) sessionStorage.setItem('f' + i++, 'x'.repeat(n)); } catch {} } }")]
+#[wasm_bindgen(
+    inline_js = "export function fill_storage() { let i = 0; for (let n = 1 << 20; n >= 1; n >>= 2) { try { for (;;) sessionStorage.setItem('f' + i++, 'x'.repeat(n)); } catch {} } }"
+)]
 extern "C" {
     /// Fills sessionStorage to its quota, to the last byte `setItem` takes.
     fn fill_storage();
@@ -66,7 +68,8 @@ fn param(url: &str, name: &str) -> String {
 fn the_engine_runs_a_login_through_its_export_with_fresh_randomness() {
     storage_clear();
     let e = new_engine(OPTIONS);
-    let fx = effects(&wasm::handle(e, r#"{"call":1,"op":"init","href":"https://app.example/","origin":"https://app.example"}"#, date_now()));
+    let fx =
+        effects(&wasm::handle(e, r#"{"call":1,"op":"init","href":"https://app.example/","origin":"https://app.example"}"#, date_now()));
     assert!(of_kind(&fx, "resolve").is_some());
     let (a, b) = (login(e, 2), login(e, 3));
     // getrandom's crypto.getRandomValues: every state, nonce and verifier is new.
@@ -96,7 +99,8 @@ fn transactions_live_in_session_storage_and_a_callback_takes_them_once() {
     assert!(of_kind(&fx, "fetch").is_some(), "the code is exchanged");
     assert!(keys().is_empty());
     // Replayed: nothing left to take.
-    let fx = effects(&wasm::handle(e, &format!(r#"{{"call":3,"op":"callback","url":"{cb}&x=1","href":"https://app.example/"}}"#), date_now()));
+    let fx =
+        effects(&wasm::handle(e, &format!(r#"{{"call":3,"op":"callback","url":"{cb}&x=1","href":"https://app.example/"}}"#), date_now()));
     let err = of_kind(&fx, "reject").unwrap();
     assert_eq!(err.get("error").unwrap().get("error").unwrap().as_str(), Some("missing_transaction"));
 }
