@@ -166,6 +166,8 @@ pub struct Engine {
     jwks: Option<(Rc<Jwks>, f64)>,
     jwks_req: Option<u32>,
     jwks_waiters: Vec<u32>,
+    /// Whether the JWK Set request in flight is the callback page's prefetch.
+    jwks_prefetch: bool,
     pub(crate) session: Session,
     /// Bumped whenever the session ends (logout here or in another tab, `invalid_grant`):
     /// an answer to a request sent before is dropped, never stored, never broadcast.
@@ -213,6 +215,7 @@ impl Engine {
             jwks: None,
             jwks_req: None,
             jwks_waiters: Vec::new(),
+            jwks_prefetch: false,
             session: Session::default(),
             epoch: 0,
             flows: Vec::new(),
@@ -476,6 +479,7 @@ impl Engine {
         if self.jwks_req.is_none() {
             let req = self.request(0, Expect::Http);
             self.jwks_req = Some(req);
+            self.jwks_prefetch = flow == 0;
             self.fetch(req, "GET", &uri, None);
         }
         Ok(None)
@@ -495,8 +499,13 @@ impl Engine {
             Input::Http(Err(e)) => Err(Error::new(code::INVALID_JWKS, text::cat(&["the JWK Set is unreachable: ", e.description()]))),
             _ => Err(Error::new(code::INVALID_JWKS, "no JWK Set")),
         };
+        // A failed prefetch was a head start, not a try of whoever joined it: they get one
+        // request of their own, as they would have without it.
+        let retry = result.is_err() && std::mem::take(&mut self.jwks_prefetch);
         for flow in std::mem::take(&mut self.jwks_waiters) {
-            self.run(flow, Input::Jwks(result.clone()));
+            if flow != 0 && !(retry && self.jwks(flow, true).is_ok()) {
+                self.run(flow, Input::Jwks(result.clone()));
+            }
         }
     }
 

@@ -439,24 +439,26 @@ fn a_silent_login_without_a_session_resolves_signed_out() {
 }
 
 /// A redirect login, then its callback page: a new page, a new engine, the same
-/// sessionStorage, after `init` with the callback URL (returned).
-fn callback_page() -> (World, String) {
+/// sessionStorage, after `init` with the callback URL (returned, with the login's nonce).
+fn callback_page() -> (World, String, String) {
     let mut w = crossless();
     w.call("login", "");
     w.serve_provider(true);
     let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
-    let state = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
+    let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    let (state, nonce) = (get("state"), get("nonce"));
     let store = std::mem::replace(&mut w.e.store, Box::new(MemoryStore::default()));
     let options = wire::options(r#"{"domain":"https://op.example/","clientId":"spa","crossTab":false,"authorizationParams":{"redirect_uri":"https://app.example/cb"}}"#).unwrap();
     w.e = Engine::new(options, store).unwrap();
     let href = format!("https://app.example/cb?code=c1&state={state}");
     w.send(&format!(r#"{{"call":1,"op":"init","href":"{href}","origin":"https://app.example"}}"#));
-    (w, href)
+    (w, href, nonce)
 }
 
 #[test]
 fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
-    let (mut w, href) = callback_page();
+    let (mut w, href, _) = callback_page();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.reply(World::req(&discovery), 200, &discovery_body());
     let jwks = w.fetch_to(JWKS_URI).expect("keys as soon as the metadata is in");
@@ -477,13 +479,50 @@ fn the_code_exchange_leaves_before_the_prefetched_keys() {
     // handleRedirectCallback at once, then the metadata arrives. The token request is on
     // the critical path, the keys are only needed once it answers: it is sent first, so it
     // takes the connection the metadata warmed and the keys' request opens another.
-    let (mut w, href) = callback_page();
+    let (mut w, href, _) = callback_page();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.call("callback", &format!(r#""href":"{href}""#));
     assert!(w.all("fetch").is_empty(), "the callback waits for the metadata already asked for");
     w.reply(World::req(&discovery), 200, &discovery_body());
     let urls: Vec<String> = w.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect();
     assert_eq!(urls, [TOKEN_ENDPOINT, JWKS_URI]);
+}
+
+#[test]
+fn a_failed_key_prefetch_that_a_code_exchange_joined_is_retried_once_for_it() {
+    // The prefetch is a head start, not the exchange's own try: when the token answers
+    // first and the exchange joins the prefetch, its failure gets the exchange a request
+    // of its own, as it would have had without the prefetch.
+    let (mut w, href, nonce) = callback_page();
+    let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").unwrap();
+    w.call("callback", &format!(r#""href":"{href}""#));
+    w.reply(World::req(&discovery), 200, &discovery_body());
+    let (token, prefetch) = (World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap()), World::req(&w.fetch_to(JWKS_URI).unwrap()));
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
+    let body = format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims));
+    w.reply(token, 200, &body);
+    assert!(w.all("fetch").is_empty() && w.find("verify").is_none(), "the exchange waits for the keys in flight");
+    w.reply(prefetch, 500, "oops");
+    assert!(w.outcome(2).is_none(), "not failed by the prefetch: {:?}", w.kinds());
+    let retry = w.fetch_to(JWKS_URI).expect("one request of the exchange's own");
+    // That one failing fails the login.
+    w.reply(World::req(&retry), 500, "oops");
+    assert_eq!(w.outcome(2), Some(Err("invalid_jwks".to_owned())));
+    assert!(w.all("fetch").is_empty(), "no third request");
+}
+
+#[test]
+fn a_key_prefetch_retried_for_a_code_exchange_signs_in() {
+    let (mut w, href, nonce) = callback_page();
+    let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").unwrap();
+    w.call("callback", &format!(r#""href":"{href}""#));
+    w.reply(World::req(&discovery), 200, &discovery_body());
+    let (token, prefetch) = (World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap()), World::req(&w.fetch_to(JWKS_URI).unwrap()));
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
+    w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
+    w.reply(prefetch, 500, "oops");
+    w.serve_provider(true);
+    assert!(w.e.session.is_authenticated(), "{:?}", w.kinds());
 }
 
 impl World {
