@@ -61,7 +61,7 @@ pub struct Session {
 }
 
 fn scopes(s: &str) -> impl Iterator<Item = &str> {
-    s.split(' ').filter(|x| !x.is_empty())
+    super::text::split(s, b" ").filter(|x| !x.is_empty())
 }
 
 impl Session {

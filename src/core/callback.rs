@@ -66,8 +66,8 @@ pub fn parse(url: &str) -> Result<Response> {
     if url.len() > MAX_CALLBACK_URL_LEN {
         return Err(invalid("the callback URL is longer than 100 KB").at("length"));
     }
-    let (before_fragment, fragment) = url.split_once('#').map_or((url, ""), |(a, b)| (a, b));
-    let query = before_fragment.split_once('?').map_or("", |(_, q)| q);
+    let (before_fragment, fragment) = text::split_once(url, b"#").map_or((url, ""), |(a, b)| (a, b));
+    let query = text::split_once(before_fragment, b"?").map_or("", |(_, q)| q);
     let is_response = |pairs: &[(String, String)]| pairs.iter().any(|(k, _)| matches!(k.as_str(), "code" | "error" | "state"));
     let from_query = form::parse(query).ok_or_else(|| invalid("the callback query is malformed").at("encoding"))?;
     let pairs = if is_response(&from_query) {
@@ -127,7 +127,7 @@ pub fn is_no_session(error: &str) -> bool {
 /// refused callback still consumes the transaction of the login it answers.
 pub fn states(url: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for p in url.split(['?', '#', '&']) {
+    for p in text::split(url, b"?#&") {
         if let Some(s) = p.strip_prefix("state=").and_then(form::decode).filter(|s| !s.is_empty()) {
             out.push(s);
         }
@@ -160,12 +160,12 @@ pub fn check_iss(iss: Option<&str>, issuer: &str, advertised: bool, has_id_token
 /// The URL with the response parameters removed from query and fragment and the app's own kept,
 /// for `history.replaceState`. `None` when nothing needs removing.
 pub fn cleaned_url(url: &str) -> Option<String> {
-    let (before_fragment, fragment) = url.split_once('#').map_or((url, None), |(a, b)| (a, Some(b)));
-    let (base, query) = before_fragment.split_once('?').map_or((before_fragment, None), |(a, b)| (a, Some(b)));
+    let (before_fragment, fragment) = text::split_once(url, b"#").map_or((url, None), |(a, b)| (a, Some(b)));
+    let (base, query) = text::split_once(before_fragment, b"?").map_or((before_fragment, None), |(a, b)| (a, Some(b)));
     let strip = |part: &str| -> String {
         let mut kept = String::new();
-        for p in part.split('&') {
-            let name = form::decode(p.split('=').next().unwrap_or("")).unwrap_or_default();
+        for p in text::split(part, b"&") {
+            let name = form::decode(text::until(p, b"=")).unwrap_or_default();
             if !p.is_empty() && !RESPONSE_PARAMS.contains(&name.as_str()) {
                 if !kept.is_empty() {
                     kept.push('&');
@@ -185,7 +185,7 @@ pub fn cleaned_url(url: &str) -> Option<String> {
     }
     if let Some(f) = fragment {
         // A fragment that is a response (`#code=…&state=…`) is stripped; an app route (`#/page`) is kept.
-        let f = if f.contains('=') && !f.starts_with('/') { strip(f) } else { f.to_owned() };
+        let f = if f.as_bytes().contains(&b'=') && !f.starts_with("/") { strip(f) } else { f.to_owned() };
         if !f.is_empty() {
             out.push('#');
             out.push_str(&f);

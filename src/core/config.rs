@@ -177,7 +177,8 @@ impl Config {
         // A domain that is an origin (no path) names the same discovery URL with or without
         // the trailing slash, so discovery's own spelling of it is accepted (auth0-spa-js
         // apps pass `https://tenant.auth0.com` and expect the issuer `…/`).
-        let issuer_is_origin = options.issuer.is_none() && split_scheme(&issuer).is_some_and(|(_, r)| !text::trim_slashes(r).contains('/'));
+        let issuer_is_origin =
+            options.issuer.is_none() && split_scheme(&issuer).is_some_and(|(_, r)| !text::trim_slashes(r).as_bytes().contains(&b'/'));
         let issuer = match options.issuer {
             Some(i) => {
                 check_url(&i, "issuer")?;
@@ -250,8 +251,8 @@ impl Config {
         let requested = requested.or(self.authorization_params.scope.as_deref()).unwrap_or(DEFAULT_SCOPE);
         let mut out = String::from("openid");
         let extra = if self.use_refresh_tokens && self.offline_access { "offline_access" } else { "" };
-        for s in requested.split(' ').chain([extra]) {
-            if !s.is_empty() && !out.split(' ').any(|x| x == s) {
+        for s in text::split(requested, b" ").chain([extra]) {
+            if !s.is_empty() && !text::split(&out, b" ").any(|x| x == s) {
                 out.push(' ');
                 out.push_str(s);
             }
@@ -262,7 +263,7 @@ impl Config {
 
 /// `(scheme, rest)` of `scheme://rest`: the scheme ends at the first `:`.
 pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
-    let i = url.find(':')?;
+    let i = url.bytes().position(|b| b == b':')?;
     Some((&url[..i], url[i..].strip_prefix("://")?))
 }
 
@@ -275,10 +276,10 @@ pub fn origin_of(url: &str) -> Option<String> {
     let scheme = scheme.to_ascii_lowercase();
     let authority = text::until(rest, b"/?#");
     let (host, port) = match authority.bytes().rposition(|b| b == b':') {
-        Some(i) if !authority[i..].contains(']') => (&authority[..i], &authority[i + 1..]),
+        Some(i) if !authority[i..].as_bytes().contains(&b']') => (&authority[..i], &authority[i + 1..]),
         _ => (authority, ""),
     };
-    let mut out = text::cat(&[&scheme, "://", &host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()]);
+    let mut out = text::cat(&[&scheme, "://", &host.strip_suffix(".").unwrap_or(host).to_ascii_lowercase()]);
     if !matches!((scheme.as_str(), port), (_, "") | ("https", "443") | ("http", "80")) {
         out.push(':');
         out.push_str(port);
@@ -290,11 +291,11 @@ pub fn origin_of(url: &str) -> Option<String> {
 pub fn host_of(url: &str) -> Option<&str> {
     let rest = split_scheme(url)?.1;
     let authority = text::until(rest, b"/?#");
-    if authority.contains('@') {
+    if authority.as_bytes().contains(&b'@') {
         return None;
     }
-    let host = if authority.starts_with('[') {
-        &authority[..=authority.find(']')?]
+    let host = if authority.starts_with("[") {
+        &authority[..=authority.bytes().position(|b| b == b']')?]
     } else {
         authority.bytes().rposition(|b| b == b':').map_or(authority, |i| &authority[..i])
     };
@@ -313,7 +314,7 @@ pub fn check_url(url: &str, what: &'static str) -> Result<()> {
     let Some(host) = host_of(url) else {
         return bad("an absolute URL");
     };
-    if url.contains('#') || url.chars().any(|c| c.is_whitespace()) {
+    if url.as_bytes().contains(&b'#') || url.chars().any(|c| c.is_whitespace()) {
         return bad("a URL without a fragment or spaces");
     }
     if url.starts_with("https://") || (url.starts_with("http://") && is_loopback(host)) {
@@ -326,7 +327,7 @@ pub fn check_url(url: &str, what: &'static str) -> Result<()> {
 /// A redirect URI must be absolute with no fragment (RFC 6749 §3.1.2).
 /// Any scheme is allowed here; the provider's registration is the authority on which.
 pub fn check_redirect_uri(url: &str) -> Result<()> {
-    if host_of(url).is_none() || url.contains('#') {
+    if host_of(url).is_none() || url.as_bytes().contains(&b'#') {
         return Err(Error::new(code::INVALID_OPTIONS, "redirect_uri must be absolute, without #").at("redirect_uri"));
     }
     Ok(())

@@ -48,7 +48,7 @@ pub fn url(config: &Config) -> String {
 /// the host and the issuer's path).
 pub fn oauth_metadata_url(config: &Config) -> Option<String> {
     let (scheme, rest) = super::config::split_scheme(&config.issuer)?;
-    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, path) = text::split_once(rest, b"/").unwrap_or((rest, ""));
     Some(text::cat(&[
         scheme,
         "://",

@@ -47,8 +47,8 @@ pub fn decode(s: &str) -> Option<String> {
 /// `None` if any component fails to decode.
 pub fn parse(query: &str) -> Option<Vec<(String, String)>> {
     let mut pairs = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+    for pair in super::text::split(query, b"&").filter(|p| !p.is_empty()) {
+        let (k, v) = super::text::split_once(pair, b"=").unwrap_or((pair, ""));
         pairs.push((decode(k)?, decode(v)?));
     }
     Some(pairs)
@@ -85,9 +85,9 @@ impl Serializer {
 /// Appends a query string to a URL that may already have one (OIDC Discovery allows
 /// endpoints with a query; RFC 6749 §3.1 says it must be kept).
 pub fn append_query(url: &str, query: &str) -> String {
-    let (base, fragment) = url.split_once('#').map_or((url, None), |(b, f)| (b, Some(f)));
-    let sep = if base.contains('?') {
-        if base.ends_with('?') || base.ends_with('&') {
+    let (base, fragment) = super::text::split_once(url, b"#").map_or((url, None), |(b, f)| (b, Some(f)));
+    let sep = if base.as_bytes().contains(&b'?') {
+        if base.ends_with("?") || base.ends_with("&") {
             ""
         } else {
             "&"

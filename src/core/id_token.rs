@@ -70,7 +70,7 @@ fn invalid(why: impl Into<String>) -> Error {
 /// parts with a JSON-object header carrying `alg` and a JSON-object payload with the
 /// required claims of the right types (OIDC Core §2).
 pub fn decode(raw: &str) -> Result<Jwt> {
-    let mut parts = raw.split('.');
+    let mut parts = text::split(raw, b".");
     let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(invalid("the ID token is not a compact JWS").at("compact"));
     };

@@ -65,7 +65,7 @@ impl Value {
         if text.contains(['e', 'E']) {
             return None;
         }
-        parse_int(text.split('.').next()?)
+        parse_int(crate::core::text::until(text, b"."))
     }
 
     /// Every element as a string, if this is an array of strings only.
@@ -90,7 +90,7 @@ impl Value {
 /// numbers, lock names, `Retry-After`, numbers sent as strings). `None` for anything
 /// else, or on overflow.
 pub fn parse_int(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.strip_prefix('-') {
+    let (negative, digits) = match text.strip_prefix("-") {
         Some(d) => (true, d),
         None => (false, text),
     };

@@ -26,6 +26,50 @@ pub fn until<'a>(s: &'a str, stops: &[u8]) -> &'a str {
     &s[..end]
 }
 
+/// The pieces of `s` between any of the ASCII bytes `seps`: `str::split` for ASCII
+/// separators, without the `char` pattern searchers (an ASCII byte never occurs inside
+/// a multi-byte UTF-8 sequence, so every piece is whole text).
+pub fn split<'a>(s: &'a str, seps: &'a [u8]) -> Split<'a> {
+    Split { rest: Some(s), seps }
+}
+
+/// The iterator of [`split`].
+pub struct Split<'a> {
+    rest: Option<&'a str>,
+    seps: &'a [u8],
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        Some(match split_once(s, self.seps) {
+            Some((piece, rest)) => {
+                self.rest = Some(rest);
+                piece
+            }
+            None => {
+                self.rest = None;
+                s
+            }
+        })
+    }
+}
+
+/// `s` before and after the first of the ASCII bytes `seps`: `str::split_once` for ASCII.
+pub fn split_once<'a>(s: &'a str, seps: &[u8]) -> Option<(&'a str, &'a str)> {
+    let i = s.bytes().position(|b| seps.contains(&b))?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s` without every leading and trailing `byte` (ASCII): `trim_matches` for one ASCII char.
+pub fn trim_byte(s: &str, byte: u8) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| *c != byte).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| *c != byte).map_or(start, |i| i + 1);
+    &s[start..end]
+}
+
 /// A decimal integer.
 pub fn int(n: i64) -> String {
     let mut digits = [0u8; 20];
@@ -62,5 +106,16 @@ mod tests {
         assert_eq!(cat(&[]), "");
         assert_eq!((trim_slashes("https://i//"), trim_slashes("/"), trim_slashes("a")), ("https://i", "", "a"));
         assert_eq!((until("host:1/p?q", b"/?#"), until("host", b"/?#")), ("host:1", "host"));
+        for t in ["", "\"", "\"\"", "\"a\"", "\"\"a\"b\"", "a", "ü\""] {
+            assert_eq!(trim_byte(t, b'"'), t.trim_matches('"'), "{t:?}");
+        }
+        // As `str::split` and `split_once` with the same ASCII separators, on every edge.
+        for t in ["", "a", "a b", " a  b ", "é ü", "a?b#c&d", "&&", "x=", "=y", "ü=ö&ä"] {
+            for seps in [&b" "[..], b"?#&", b"="] {
+                let chars: Vec<char> = seps.iter().map(|b| *b as char).collect();
+                assert_eq!(split(t, seps).collect::<Vec<_>>(), t.split(&chars[..]).collect::<Vec<_>>(), "{t:?}");
+                assert_eq!(split_once(t, seps), t.split_once(&chars[..]), "{t:?}");
+            }
+        }
     }
 }

@@ -196,11 +196,11 @@ pub fn is_challenge(www_authenticate: &str, error: &str) -> bool {
     if !scheme.eq_ignore_ascii_case("bearer") && !scheme.eq_ignore_ascii_case("dpop") {
         return false;
     }
-    h[scheme.len()..].split(',').any(|p| {
-        let Some((k, v)) = p.split_once('=') else {
+    text::split(&h[scheme.len()..], b",").any(|p| {
+        let Some((k, v)) = text::split_once(p, b"=") else {
             return false;
         };
-        k.trim_ascii().eq_ignore_ascii_case("error") && v.trim_ascii().trim_matches('"') == error
+        k.trim_ascii().eq_ignore_ascii_case("error") && text::trim_byte(v.trim_ascii(), b'"') == error
     })
 }
 

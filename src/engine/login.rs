@@ -133,7 +133,7 @@ impl Exchange {
             scope,
             max_age,
             organization,
-            hybrid: response_type.split(' ').any(|t| t == "id_token"),
+            hybrid: text::split(&response_type, b" ").any(|t| t == "id_token"),
             app_state,
             epoch,
             phase: Phase::Meta,

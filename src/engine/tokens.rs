@@ -440,7 +440,7 @@ impl Engine {
         // describes the refresh token itself rather than the access token.
         let login_scope = self.config.effective_scope(None);
         let mut narrowed = String::new();
-        for s in f.scope.split(' ').filter(|s| *s != "offline_access") {
+        for s in text::split(&f.scope, b" ").filter(|s| *s != "offline_access") {
             if !narrowed.is_empty() {
                 narrowed.push(' ');
             }
