@@ -276,7 +276,7 @@ pub fn origin_of(url: &str) -> Option<String> {
     let scheme = scheme.to_ascii_lowercase();
     let authority = text::until(rest, b"/?#");
     let (host, port) = match authority.bytes().rposition(|b| b == b':') {
-        Some(i) if !authority[i..].as_bytes().contains(&b']') => (&authority[..i], &authority[i + 1..]),
+        Some(i) if !authority.as_bytes()[i..].contains(&b']') => (&authority[..i], &authority[i + 1..]),
         _ => (authority, ""),
     };
     let mut out = text::cat(&[&scheme, "://", &host.strip_suffix(".").unwrap_or(host).to_ascii_lowercase()]);
