@@ -473,6 +473,22 @@ impl ObjectWriter {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn strings_are_written_with_the_escapes_json_needs_and_nothing_else() {
+        // Every ASCII byte, and text around multi-byte characters, read back by serde_json.
+        let ascii: String = (0u8..0x80).map(char::from).collect();
+        for t in [ascii.as_str(), "", "plain", "é\"ü\\\n😀\u{1f}x", "\u{2028}\u{7f}"] {
+            let mut out = String::new();
+            write_str(&mut out, t);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), t);
+            // Only `"`, `\\` and control characters are escaped (`\\` as two backslashes).
+            let escapes = out.matches('\\').count();
+            let expected = t.chars().filter(|c| matches!(c, '"' | '\\') || (*c as u32) < 0x20).count() + t.matches('\\').count();
+            assert_eq!(escapes, expected, "{out}");
+        }
+    }
+
     use super::*;
 
     #[test]
