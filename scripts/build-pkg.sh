@@ -26,10 +26,10 @@ wasm-bindgen --target web --no-typescript --out-dir target/pkg-js --out-name spa
 # that the bounded-depth parsers never reach); producers and target features are
 # metadata no browser reads. Together: -0.7 KB gzipped. Flattening and re-looping the
 # control flow first lets -Oz find more to fold (-0.5 KB). A function with one caller is
-# inlined into it only when it is tiny (30 bytes): the wasm is 1.5 KB larger raw but 0.8 KB
+# inlined into it only when it is tiny (20 bytes): the wasm is 1.5 KB larger raw but 0.9 KB
 # smaller gzipped (calls to shared code compress; inlined copies specialise and do not),
 # and the browser, which compiles each function on its first call, compiles less at once.
-node_modules/.bin/wasm-opt --flatten --rereloop -Oz -Oz --converge -ocimfs=30 --low-memory-unused --zero-filled-memory \
+node_modules/.bin/wasm-opt --flatten --rereloop -Oz -Oz --converge -ocimfs=20 --low-memory-unused --zero-filled-memory \
   --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
   target/pkg-js/spa_auth_bg.wasm -o pkg/spa_auth_bg.wasm
