@@ -62,7 +62,7 @@ impl Value {
         let Value::Number(text) = self else {
             return None;
         };
-        if text.contains(['e', 'E']) {
+        if crate::core::text::split_once(text, b"eE").is_some() {
             return None;
         }
         parse_int(crate::core::text::until(text, b"."))

@@ -168,7 +168,7 @@ pub(crate) fn timeout_secs(ev: &Value) -> Result<Option<u32>> {
 fn opt_seconds(v: &Value, key: &'static str) -> Result<Option<u32>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) if !n.contains(['.', 'e', 'E']) => match json::parse_int(n) {
+        Some(Value::Number(n)) if text::split_once(n, b".eE").is_none() => match json::parse_int(n) {
             Some(s @ 0..=86_400) => Ok(Some(s as u32)),
             _ => Err(bad(&text::cat(&[key, " must be whole seconds, 0 to 86400"])).at(key)),
         },
