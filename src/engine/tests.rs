@@ -488,20 +488,25 @@ fn the_code_exchange_leaves_before_the_prefetched_keys() {
     assert_eq!(urls, [TOKEN_ENDPOINT, JWKS_URI]);
 }
 
-#[test]
-fn a_failed_key_prefetch_that_a_code_exchange_joined_is_retried_once_for_it() {
-    // The prefetch is a head start, not the exchange's own try: when the token answers
-    // first and the exchange joins the prefetch, its failure gets the exchange a request
-    // of its own, as it would have had without the prefetch.
+/// A callback page whose token response arrives while the key prefetch is still in
+/// flight: the exchange has joined the prefetch. Returns the prefetch's request.
+fn token_before_prefetch() -> (World, u32) {
     let (mut w, href, nonce) = callback_page();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").unwrap();
     w.call("callback", &format!(r#""href":"{href}""#));
     w.reply(World::req(&discovery), 200, &discovery_body());
     let (token, prefetch) = (World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap()), World::req(&w.fetch_to(JWKS_URI).unwrap()));
     let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
-    let body = format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims));
-    w.reply(token, 200, &body);
+    w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
     assert!(w.all("fetch").is_empty() && w.find("verify").is_none(), "the exchange waits for the keys in flight");
+    (w, prefetch)
+}
+
+#[test]
+fn a_failed_key_prefetch_that_a_code_exchange_joined_is_retried_once_for_it() {
+    // The prefetch is a head start, not the exchange's own try: its failure gets the
+    // exchange a request of its own, as it would have had without the prefetch.
+    let (mut w, prefetch) = token_before_prefetch();
     w.reply(prefetch, 500, "oops");
     assert!(w.outcome(2).is_none(), "not failed by the prefetch: {:?}", w.kinds());
     let retry = w.fetch_to(JWKS_URI).expect("one request of the exchange's own");
@@ -513,13 +518,7 @@ fn a_failed_key_prefetch_that_a_code_exchange_joined_is_retried_once_for_it() {
 
 #[test]
 fn a_key_prefetch_retried_for_a_code_exchange_signs_in() {
-    let (mut w, href, nonce) = callback_page();
-    let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").unwrap();
-    w.call("callback", &format!(r#""href":"{href}""#));
-    w.reply(World::req(&discovery), 200, &discovery_body());
-    let (token, prefetch) = (World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap()), World::req(&w.fetch_to(JWKS_URI).unwrap()));
-    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
-    w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
+    let (mut w, prefetch) = token_before_prefetch();
     w.reply(prefetch, 500, "oops");
     w.serve_provider(true);
     assert!(w.e.session.is_authenticated(), "{:?}", w.kinds());
