@@ -11,7 +11,8 @@
 //! - [`engine`]: the synchronous state machine that holds all state and makes every
 //!   decision: events in (calls, I/O results, the clock), effects out (fetch, verify,
 //!   lock, broadcast, frames, timers, resolve). No awaits, no browser types.
-//! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: one class, strings across.
+//! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: four functions over a table of
+//!   engines, strings across.
 //!
 //! The JS effect loop that performs the effects lives in the npm package
 //! (`pkg-template/index.js`).
