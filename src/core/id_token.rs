@@ -208,7 +208,8 @@ pub fn validate(c: &Claims, e: &Expectations<'_>) -> Result<()> {
 }
 
 /// `c_hash` or `at_hash` of a value: the base64url of the left half of its digest under
-/// the ID token's algorithm (OIDC Core 3.3.2.11), computed by [`crate::core::hash::digest`].
+/// the ID token's algorithm (OIDC Core 3.3.2.11); WebCrypto computes the digest, in the
+/// signature check's `verify` effect.
 pub fn half_hash(digest: &[u8]) -> String {
     base64url::encode(&digest[..digest.len() / 2])
 }
