@@ -10,7 +10,7 @@
 //!   other tab ────► {"tab":"…"}        ─┘                └─► [{"do":"resolve","call":id,…}]
 //! ```
 //!
-//! Each call becomes a [`Flow`]: an explicit state (no `Future`) parked on the requests
+//! Each call becomes a `Flow`: an explicit state (no `Future`) parked on the requests
 //! it waits for. Shared resources (the provider metadata, the JWK Set, the refresh lock)
 //! keep lists of waiting flows, so concurrent callers share one request.
 //!
