@@ -339,7 +339,7 @@ export declare class AuthClient {
   removeEventListener(type: 'sessionchange', listener: (event: CustomEvent<SessionChange>) => void): void;
   /** `false` when `crossTab: false` was passed or the browser lacks Web Locks or BroadcastChannel. */
   readonly sharesAcrossTabs: boolean;
-  /** Releases the wasm memory of this client. */
+  /** Releases the wasm memory of this client; its later calls reject (`browser_error`). */
   free(): void;
 }
 

@@ -73,10 +73,8 @@ async function readText(res, max) {
     if (n > max) { reader.cancel(); throw TOO_BIG; }
     parts.push(value);
   }
-  const all = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
-  return new TextDecoder().decode(all);
+  // UTF-8, as TextDecoder reads it (a BOM dropped, bad bytes as U+FFFD).
+  return new Blob(parts).text();
 }
 
 const b64 = (u8) => btoa(String.fromCharCode(...u8)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -120,7 +118,7 @@ export class AuthClient {
 
   /** Prefer `createAuthClient`, which waits for the wasm and for the other tabs' session. */
   constructor(options) {
-    if (!loaded) throw toError({ name: 'GenericError', error: 'browser_error', error_description: 'still loading: use createAuthClient' });
+    if (!loaded) throw new GenericError('browser_error', 'still loading: use createAuthClient');
     let text;
     // `wasm` is for the loader (createAuthClient), not the engine.
     try { text = JSON.stringify(options && { ...options, wasm: undefined }); } catch { text = 'null'; }
@@ -144,7 +142,7 @@ export class AuthClient {
     try { text = JSON.stringify(ev); } catch {
       const c = this.#calls.get(ev.call);
       this.#calls.delete(ev.call);
-      return c?.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'an argument is not JSON-serializable' }));
+      return c?.reject(new GenericError('invalid_options', 'an argument is not JSON-serializable'));
     }
     for (const f of JSON.parse(handle(this.#e, text, Date.now()))) this.#do(f);
   }
@@ -224,7 +222,7 @@ export class AuthClient {
       case 'restore': return void dpop().then((d) => d.load(this.#dpopName)).then((rt) => back({ rt }), () => back());
       case 'proof':
         return void this.#proof(f.dpop).then((proof) => this.#settle(f.call, (c) => c.resolve(proof)),
-          () => this.#settle(f.call, (c) => c.reject(toError({ name: 'GenericError', error: 'browser_error', error_description: 'WebCrypto could not sign the DPoP proof' }))));
+          () => this.#settle(f.call, (c) => c.reject(new GenericError('browser_error', 'WebCrypto could not sign the DPoP proof'))));
     }
   }
 
@@ -335,6 +333,8 @@ export class AuthClient {
   }
 
   #call(op, args, extra) {
+    // After free(), the engine is gone: every call fails at once, none waits forever.
+    if (this.#e < 0) return Promise.reject(new GenericError('browser_error', 'this client was freed'));
     return new Promise((resolve, reject) => {
       const call = this.#next++;
       this.#calls.set(call, { resolve, reject, ...extra });
@@ -419,7 +419,7 @@ export class AuthClient {
   fetchWithAuth(input, init, o = {}) {
     let request;
     try { request = new Request(input, init); } catch {
-      return Promise.reject(toError({ name: 'GenericError', error: 'invalid_options', error_description: 'fetchWithAuth: not a valid Request' }));
+      return Promise.reject(new GenericError('invalid_options', 'fetchWithAuth: not a valid Request'));
     }
     return this.#call('fetch', { url: request.url, method: request.method, authorizationParams: o.authorizationParams, cacheMode: o.cacheMode }, { request });
   }
@@ -449,11 +449,12 @@ export class AuthClient {
 
   removeEventListener(type, listener) { this.#events.removeEventListener(type, listener); }
 
-  /** Releases the wasm memory of this client. */
+  /** Releases the wasm memory of this client; its later calls reject (`browser_error`). */
   free() {
     this.#channel?.close();
     this.#held?.();
     release(this.#e);
+    this.#e = -1;
   }
 }
 

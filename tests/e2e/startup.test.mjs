@@ -32,3 +32,19 @@ test('the wasm is fetched while the package module is evaluated, and the package
   assert.equal(await page.evaluate(() => typeof window.client.getTokenSilently), 'function');
   await page.close();
 });
+
+test('two clients on one page keep their own engines, and a freed client rejects its calls', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${app.origin}/startup.html`);
+  await page.waitForFunction(() => window.done);
+  const out = await page.evaluate(async () => {
+    const mod = await import('/pkg/index.js');
+    const other = await mod.createAuthClient({ domain: 'https://other.example.com', clientId: 'c2', authorizationParams: { redirect_uri: location.href } });
+    window.client.free();
+    const freed = await window.client.isAuthenticated().then(() => 'resolved', (e) => [e.name, e instanceof mod.GenericError, e.error]);
+    const token = await window.client.getTokenSilently().then(() => 'resolved', (e) => e.error);
+    return { freed, token, other: await other.isAuthenticated(), user: (await other.getUser()) ?? 'none' };
+  });
+  assert.deepEqual(out, { freed: ['GenericError', true, 'browser_error'], token: 'browser_error', other: false, user: 'none' });
+  await page.close();
+});
