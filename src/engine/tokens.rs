@@ -228,7 +228,9 @@ impl Engine {
     pub fn cached(&mut self, audience: Option<&str>, scope: Option<&str>, now_ms: f64) -> Option<String> {
         self.now_ms = now_ms;
         let (audience, scope) = self.key(audience, scope);
-        self.token_result(audience.as_deref(), &scope, true).map(|t| t.access_token)
+        // The entry's access token only: no copy of the ID token or the rest of a result.
+        let entry = self.session.get(audience.as_deref(), &scope, self.now(), self.config.leeway)?;
+        Some(entry.access_token.secret().to_owned())
     }
 
     /// The first 8 hex digits of the refresh token's SHA-256, to show that it rotated
