@@ -128,7 +128,8 @@ pub(crate) enum Input {
     Stored(Option<String>),
 }
 
-/// A call in progress. Flows are few and short-lived, so they stay unboxed.
+/// A call in progress. The engine keeps each one boxed, so that moving a flow in and out
+/// of its list moves a pointer.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Flow {
     Redirect(login::Redirect),
@@ -165,9 +166,9 @@ pub struct Engine {
     /// The provider's keys and when they were fetched.
     jwks: Option<(Rc<Jwks>, f64)>,
     jwks_req: Option<u32>,
+    /// Who waits for the JWK Set request in flight, in order; the first asked for it (flow
+    /// 0: the callback page's prefetch).
     jwks_waiters: Vec<u32>,
-    /// Whether the JWK Set request in flight is the callback page's prefetch.
-    jwks_prefetch: bool,
     pub(crate) session: Session,
     /// Bumped whenever the session ends (logout here or in another tab, `invalid_grant`):
     /// an answer to a request sent before is dropped, never stored, never broadcast.
@@ -215,7 +216,6 @@ impl Engine {
             jwks: None,
             jwks_req: None,
             jwks_waiters: Vec::new(),
-            jwks_prefetch: false,
             session: Session::default(),
             epoch: 0,
             flows: Vec::new(),
@@ -479,7 +479,6 @@ impl Engine {
         if self.jwks_req.is_none() {
             let req = self.request(0, Expect::Http);
             self.jwks_req = Some(req);
-            self.jwks_prefetch = flow == 0;
             self.fetch(req, "GET", &uri, None);
         }
         Ok(None)
@@ -501,7 +500,7 @@ impl Engine {
         };
         // A failed prefetch was a head start, not a try of whoever joined it: they get one
         // request of their own, as they would have without it.
-        let retry = result.is_err() && std::mem::take(&mut self.jwks_prefetch);
+        let retry = result.is_err() && self.jwks_waiters.first() == Some(&0);
         for flow in std::mem::take(&mut self.jwks_waiters) {
             if flow != 0 && !(retry && self.jwks(flow, true).is_ok()) {
                 self.run(flow, Input::Jwks(result.clone()));
