@@ -138,12 +138,12 @@ export class AuthClient {
   // ----- the effect loop -----
 
   #feed(ev) {
-    let text;
-    try { text = JSON.stringify(ev); } catch {
-      const c = this.#calls.get(ev.call);
-      this.#calls.delete(ev.call);
-      return c?.reject(new GenericError('invalid_options', 'an argument is not JSON-serializable'));
-    }
+    let text, err;
+    // After free(), the engine is gone: a call fails at once, none waits forever (a late
+    // effect result, which has no call, is dropped).
+    if (this.#e < 0) err = new GenericError('browser_error', 'this client was freed');
+    else try { text = JSON.stringify(ev); } catch { err = new GenericError('invalid_options', 'an argument is not JSON-serializable'); }
+    if (err) return this.#settle(ev.call, (c) => c.reject(err));
     for (const f of JSON.parse(handle(this.#e, text, Date.now()))) this.#do(f);
   }
 
@@ -333,8 +333,6 @@ export class AuthClient {
   }
 
   #call(op, args, extra) {
-    // After free(), the engine is gone: every call fails at once, none waits forever.
-    if (this.#e < 0) return Promise.reject(new GenericError('browser_error', 'this client was freed'));
     return new Promise((resolve, reject) => {
       const call = this.#next++;
       this.#calls.set(call, { resolve, reject, ...extra });

@@ -33,7 +33,7 @@ test('the wasm is fetched while the package module is evaluated, and the package
   await page.close();
 });
 
-test('two clients on one page keep their own engines, and a freed client rejects its calls', async () => {
+test('two clients on one page keep their own engines, a freed client rejects its calls, and an unserialisable argument is refused', async () => {
   const page = await browser.newPage();
   await page.goto(`${app.origin}/startup.html`);
   await page.waitForFunction(() => window.done);
@@ -43,8 +43,12 @@ test('two clients on one page keep their own engines, and a freed client rejects
     window.client.free();
     const freed = await window.client.isAuthenticated().then(() => 'resolved', (e) => [e.name, e instanceof mod.GenericError, e.error]);
     const token = await window.client.getTokenSilently().then(() => 'resolved', (e) => e.error);
-    return { freed, token, other: await other.isAuthenticated(), user: (await other.getUser()) ?? 'none' };
+    let scope = 'returned';
+    try { window.client.hasScope('read'); } catch (e) { scope = e.error; }
+    // An argument JSON cannot carry is refused before it reaches the engine.
+    const unserialisable = await other.loginWithRedirect({ appState: { n: 1n } }).then(() => 'resolved', (e) => e.error);
+    return { freed, token, scope, unserialisable, other: await other.isAuthenticated(), user: (await other.getUser()) ?? 'none' };
   });
-  assert.deepEqual(out, { freed: ['GenericError', true, 'browser_error'], token: 'browser_error', other: false, user: 'none' });
+  assert.deepEqual(out, { freed: ['GenericError', true, 'browser_error'], token: 'browser_error', scope: 'browser_error', unserialisable: 'invalid_options', other: false, user: 'none' });
   await page.close();
 });
