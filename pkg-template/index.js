@@ -45,8 +45,10 @@ export class GenericError extends Error {
   }
 }
 const CLASSES = { GenericError };
+// The engine names a class by its index here (its `Kind`, in this order).
+const NAMES = ['GenericError', 'AuthenticationError', 'TimeoutError', 'PopupTimeoutError', 'PopupCancelledError', 'PopupOpenError', 'MfaRequiredError', 'MissingRefreshTokenError'];
 // Each class, by name, on its base (PopupTimeoutError on TimeoutError, the others on GenericError).
-for (const name of ['GenericError', 'AuthenticationError', 'TimeoutError', 'PopupTimeoutError', 'PopupCancelledError', 'PopupOpenError', 'MfaRequiredError', 'MissingRefreshTokenError']) {
+for (const name of NAMES) {
   CLASSES[name] ??= class extends CLASSES[name === 'PopupTimeoutError' ? 'TimeoutError' : 'GenericError'] {};
   Object.defineProperty(CLASSES[name].prototype, 'name', { value: name, writable: true });
 }
@@ -54,8 +56,9 @@ export const {
   AuthenticationError, TimeoutError, PopupTimeoutError, PopupCancelledError, PopupOpenError, MfaRequiredError, MissingRefreshTokenError,
 } = CLASSES;
 
-/** The engine's `{ name, error, error_description, check, …fields }` as an instance of its class. */
-function toError({ name, error, error_description, ...fields }, popup) {
+/** The engine's `{ kind, error, error_description, check, …fields }` as an instance of its class. */
+function toError({ kind, error, error_description, ...fields }, popup) {
+  const name = NAMES[kind];
   return new (CLASSES[name] ?? GenericError)(error, error_description, popup && /^Popup/.test(name) ? { ...fields, popup } : fields);
 }
 

@@ -147,7 +147,7 @@ fn the_allocator_keeps_every_block_intact_through_growth_reuse_and_release() {
 fn errors_cross_the_boundary_with_their_stable_code_and_class() {
     let err = wasm::create(r#"{"domain":"http://example.com","clientId":"x"}"#);
     let e = json::parse(&err).expect("http is refused off localhost: the error, as JSON");
-    assert_eq!(e.get("name").unwrap().as_str(), Some("GenericError"));
+    assert_eq!(e.get("kind").unwrap().as_i64(), Some(0), "GenericError");
     assert_eq!(e.get("error").unwrap().as_str(), Some("invalid_options"));
     assert_eq!(e.get("check").unwrap().as_str(), Some("domain"));
     assert!(wasm::create("nope").starts_with('{'));
@@ -159,7 +159,7 @@ fn errors_cross_the_boundary_with_their_stable_code_and_class() {
     let fx = effects(&wasm::handle(engine, &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":""}}"#), date_now()));
     let err = of_kind(&fx, "reject").unwrap();
     let err = err.get("error").unwrap();
-    assert_eq!(err.get("name").unwrap().as_str(), Some("AuthenticationError"));
+    assert_eq!(err.get("kind").unwrap().as_i64(), Some(1), "AuthenticationError");
     assert_eq!(err.get("error").unwrap().as_str(), Some("access_denied"));
     assert_eq!(err.get("error_description").unwrap().as_str(), Some("No way"));
     // The hot path: nothing cached is `undefined`.

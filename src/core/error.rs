@@ -12,7 +12,12 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Which JS error class an [`Error`] becomes. Mirrors auth0-spa-js v2's names.
+///
+/// What crosses to JS is the discriminant: the index of the class's name in `index.js`'s
+/// `NAMES`, which lists them in this order (a test holds the two together), so the names
+/// are not shipped twice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Kind {
     /// `GenericError`: everything without a more specific class.
     Generic,
@@ -20,31 +25,34 @@ pub enum Kind {
     Authentication,
     /// `TimeoutError`: a request ran past `httpTimeoutInSeconds`.
     Timeout,
-    /// `MissingRefreshTokenError`: a refresh was needed and no refresh token is held.
-    MissingRefreshToken,
-    /// `MfaRequiredError`: the token endpoint answered `mfa_required`.
-    MfaRequired,
-    /// `PopupOpenError`: the browser blocked the popup.
-    PopupOpen,
-    /// `PopupCancelledError`: the user closed the popup.
-    PopupCancelled,
     /// `PopupTimeoutError`: the popup login ran past `authorizeTimeoutInSeconds`.
     PopupTimeout,
+    /// `PopupCancelledError`: the user closed the popup.
+    PopupCancelled,
+    /// `PopupOpenError`: the browser blocked the popup.
+    PopupOpen,
+    /// `MfaRequiredError`: the token endpoint answered `mfa_required`.
+    MfaRequired,
+    /// `MissingRefreshTokenError`: a refresh was needed and no refresh token is held.
+    MissingRefreshToken,
 }
+
+/// The JS class names, in [`Kind`]'s order.
+pub const JS_NAMES: [&str; 8] = [
+    "GenericError",
+    "AuthenticationError",
+    "TimeoutError",
+    "PopupTimeoutError",
+    "PopupCancelledError",
+    "PopupOpenError",
+    "MfaRequiredError",
+    "MissingRefreshTokenError",
+];
 
 impl Kind {
     /// The JS `name` of the error, as auth0-spa-js spells it.
     pub fn js_name(self) -> &'static str {
-        match self {
-            Kind::Generic => "GenericError",
-            Kind::Authentication => "AuthenticationError",
-            Kind::Timeout => "TimeoutError",
-            Kind::MissingRefreshToken => "MissingRefreshTokenError",
-            Kind::MfaRequired => "MfaRequiredError",
-            Kind::PopupOpen => "PopupOpenError",
-            Kind::PopupCancelled => "PopupCancelledError",
-            Kind::PopupTimeout => "PopupTimeoutError",
-        }
+        JS_NAMES[self as usize]
     }
 }
 
@@ -224,5 +232,15 @@ mod tests {
         assert_eq!((e.code(), e.description(), e.kind()), ("access_denied", "User said no", Kind::Authentication));
         assert_eq!(Error::from_provider(Kind::Generic, "mfa_required", None).kind(), Kind::MfaRequired);
         assert_eq!(Error::from_provider(Kind::Generic, "invalid_grant", Some("")).description(), "invalid_grant");
+    }
+
+    #[test]
+    fn the_js_side_lists_the_class_names_in_kind_order() {
+        // The engine sends a kind's index; index.js turns it back into its class by `NAMES`.
+        let js = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pkg-template/index.js")).unwrap();
+        let quoted: Vec<String> = JS_NAMES.iter().map(|n| format!("'{n}'")).collect();
+        assert!(js.contains(&format!("const NAMES = [{}];", quoted.join(", "))), "index.js's NAMES differ from Kind's order");
+        assert_eq!(Kind::PopupTimeout.js_name(), "PopupTimeoutError");
+        assert_eq!(Kind::MissingRefreshToken as u8, 7);
     }
 }

@@ -805,7 +805,7 @@ fn errors_carry_the_fields_of_their_auth0_class() {
     let state = w.state_sent();
     let call = w.call("callback", &format!(r#""href":"https://app.example/cb?error=access_denied&state={state}""#));
     let reject = w.fx.iter().find(|f| f.get("call").and_then(Value::as_i64) == Some(call.into())).unwrap().get("error").unwrap().clone();
-    assert_eq!(reject.get("name").unwrap().as_str(), Some("AuthenticationError"));
+    assert_eq!(reject.get("kind").unwrap().as_i64(), Some(crate::core::error::Kind::Authentication as i64));
     assert_eq!(reject.get("state").unwrap().as_str(), Some(state.as_str()));
     assert_eq!(json::stringify(reject.get("appState").unwrap()), r#"{"returnTo":"/x"}"#, "appState as the app gave it");
     let mfa =

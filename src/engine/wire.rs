@@ -132,10 +132,11 @@ fn transport_error(kind: &str, timeout_secs: u32) -> Error {
     }
 }
 
-/// `{"name":…,"error":…,"error_description":…,"check":…}` for the JS error the loop throws.
+/// `{"kind":…,"error":…,"error_description":…,"check":…}` for the JS error the loop throws
+/// (`kind`: the class, as [`crate::core::error::Kind`]'s index).
 pub fn error_json(e: &Error) -> String {
     let mut w = ObjectWriter::default()
-        .str("name", e.kind().js_name())
+        .int("kind", e.kind() as i64)
         .str("error", e.code())
         .str("error_description", e.description())
         .opt_str("check", Some(e.check()).filter(|c| !c.is_empty()));
