@@ -405,7 +405,7 @@ export class AuthClient {
     const p = o.authorizationParams;
     const plain = (v) => v == null || typeof v === 'string';
     if (!o.detailedResponse && o.cacheMode !== 'off' && plain(p?.audience) && plain(p?.scope)) {
-      const token = cached(this.#e, p?.audience ?? undefined, p?.scope ?? undefined, Date.now());
+      const token = cached(this.#e, p?.audience ?? '', p?.scope ?? '', Date.now());
       if (token !== undefined) return Promise.resolve(token);
     }
     return this.#call('getToken', { authorizationParams: p, cacheMode: o.cacheMode, detailedResponse: o.detailedResponse, timeoutInSeconds: o.timeoutInSeconds });

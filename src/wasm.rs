@@ -107,11 +107,16 @@ pub fn handle(id: u32, event: &str, now: f64) -> String {
     })
 }
 
-/// A fresh cached access token of engine `id` for (audience, scope), or `undefined`.
+/// A fresh cached access token of engine `id` for (audience, scope), or `undefined`. An
+/// empty audience or scope is none, as everywhere in the options (and two strings cross
+/// more cheaply than two optional ones).
 #[wasm_bindgen]
-pub fn cached(id: u32, audience: Option<String>, scope: Option<String>, now: f64) -> Option<String> {
+pub fn cached(id: u32, audience: &str, scope: &str, now: f64) -> Option<String> {
+    fn given(s: &str) -> Option<&str> {
+        (!s.is_empty()).then_some(s)
+    }
     ENGINES.with_borrow_mut(|all| match all.get_mut(id as usize) {
-        Some(Some(e)) => e.cached(audience.as_deref(), scope.as_deref(), now),
+        Some(Some(e)) => e.cached(given(audience), given(scope), now),
         _ => None,
     })
 }

@@ -163,7 +163,7 @@ fn errors_cross_the_boundary_with_their_stable_code_and_class() {
     assert_eq!(err.get("error").unwrap().as_str(), Some("access_denied"));
     assert_eq!(err.get("error_description").unwrap().as_str(), Some("No way"));
     // The hot path: nothing cached is `undefined`.
-    assert_eq!(wasm::cached(engine, None, None, date_now()), None);
+    assert_eq!(wasm::cached(engine, "", "", date_now()), None);
     // A released engine answers nothing, and its id is not reused.
     wasm::release(engine);
     assert_eq!(wasm::handle(engine, r#"{"call":3,"op":"isAuthenticated"}"#, date_now()), "[]");

@@ -1,0 +1,145 @@
+// The benchmark: spa-auth, @auth0/auth0-spa-js and oidc-client-ts in one headless Chromium
+// run against the same local oidc-provider (configured with Auth0's endpoint paths, which
+// auth0-spa-js hard-codes). It prints one table and writes bench/results.json. It measures;
+// it never fails on a figure.
+//   node bench/run.mjs [RUNS]        medians over RUNS runs (default 5)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { ROOT, launchChromium, fillProviderForms, sleep } from '../tests/support/harness.mjs';
+import { startProvider, API_AUDIENCE, API_SCOPES } from '../examples/provider.mjs';
+import { startStatic, send } from '../examples/support/static.mjs';
+
+const RUNS = Number(process.argv[2] ?? 5);
+// Tokens live 10 minutes while the cache is timed; for the "after expiry" figure the
+// provider then issues 2-second tokens, which every SDK sees as expired 2.5 s later.
+const TTL = 600;
+const SHORT_TTL = 2;
+const SDKS = (process.env.SDKS ?? 'spa-auth').split(',');
+const NAMES = { 'spa-auth': 'spa-auth', auth0: '@auth0/auth0-spa-js 2.27.0', 'oidc-client': 'oidc-client-ts 3.5.0' };
+const out = path.join(ROOT, 'target/bench');
+await fs.mkdir(out, { recursive: true });
+
+// gzip -9 of each file, exactly as scripts/size.sh counts.
+const gz = (file) => execFileSync('gzip', ['-9c', file], { maxBuffer: 1 << 26 }).length;
+
+// Bytes an app ships, gzip -9: spa-auth's package files; the others bundled and minified.
+const sizes = {};
+const spaFiles = ['spa_auth_bg.wasm', 'index.js'];
+sizes['spa-auth'] = spaFiles.reduce((n, f) => n + gz(path.join(ROOT, 'pkg', f)), 0);
+// With useDpop (and persistSession) the client also loads dpop.js; the others bundle theirs.
+const withDpop = { 'spa-auth': sizes['spa-auth'] + gz(path.join(ROOT, 'pkg/dpop.js')) };
+// Each adapter is bundled as an app bundles it: one module (spa-auth's with its wasm beside it).
+await fs.copyFile(path.join(ROOT, 'pkg/spa_auth_bg.wasm'), path.join(out, 'spa_auth_bg.wasm'));
+for (const sdk of SDKS) {
+  await build({ entryPoints: [path.join(ROOT, `bench/entries/${sdk}.js`)], bundle: true, minify: true, format: 'esm', outfile: path.join(out, `${sdk}.js`), logLevel: 'warning' });
+  if (sdk !== 'spa-auth') sizes[sdk] = gz(path.join(out, `${sdk}.js`));
+}
+
+// auth0-spa-js insists on an https issuer, so the provider gets a throwaway self-signed
+// certificate, and Chromium is told to accept it.
+const keyFile = path.join(out, 'key.pem');
+const certFile = path.join(out, 'cert.pem');
+execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', certFile,
+  '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+const tls = { key: await fs.readFile(keyFile), cert: await fs.readFile(certFile) };
+
+// One origin for the three pages; the provider with Auth0's paths.
+let provider;
+const app = await startStatic({
+  mounts: { '/pkg/': path.join(ROOT, 'pkg'), '/bench/': out },
+  routes: {
+    '/bench-config.json': (_req, res) => send(res, 200, 'application/json', JSON.stringify({
+      issuer: provider.issuer, clientId: provider.clientId, audience: API_AUDIENCE, scope: `openid profile email offline_access ${API_SCOPES}`,
+    })),
+    // Cross-origin isolated, for a 5 µs performance.now(); the provider is reached with CORS.
+    ...Object.fromEntries(SDKS.map((sdk) => [`/bench/${sdk}.html`, async (_req, res) => send(res, 200, 'text/html', await fs.readFile(path.join(ROOT, 'bench/pages/page.html')), {
+      'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
+    })])),
+  },
+});
+provider = await startProvider({
+  redirectUris: SDKS.map((sdk) => `${app.origin}/bench/${sdk}.html`),
+  postLogoutRedirectUris: [],
+  accessTokenTTL: TTL,
+  routes: { authorization: '/authorize', token: '/oauth/token', jwks: '/.well-known/jwks.json', end_session: '/v2/logout' },
+  tls,
+});
+const browser = await launchChromium([...(process.env.FLAGS ? [process.env.FLAGS] : []), '--enable-precise-memory-info', '--js-flags=--expose-gc', '--ignore-certificate-errors']);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+async function runOnce(sdk, run) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const r = {};
+  // Cold start, on a page that is not a callback.
+  await page.goto(`${app.origin}/bench/${sdk}.html`);
+  await page.waitForFunction(() => window.bench);
+  await page.evaluate(() => window.bench);
+  r.coldStartMs = await page.evaluate(() => window.result.readyMs);
+  r.initMs = await page.evaluate(() => window.result.initMs);
+  r.createMs = await page.evaluate(() => window.result.createMs);
+  // Login through the provider's forms; the callback is timed in the page.
+  await Promise.all([page.waitForURL(/\/interaction\//), page.evaluate(() => { adapter.login(); })]);
+  await fillProviderForms(page, `bench-${sdk}-${run}`);
+  await page.waitForURL((u) => u.pathname.endsWith(`${sdk}.html`) && u.search.includes('code='));
+  await page.waitForFunction(() => window.bench);
+  await page.evaluate(() => window.bench);
+  const cb = await page.evaluate(() => window.result);
+  r.callbackMs = cb.callbackMs;
+  r.callbackCpuMs = Math.max(0, cb.callbackMs - cb.callbackNetworkMs);
+  const ents = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => [e.name.replace(/^https?:\/\/[^/]+/, '').slice(0, 40), e.initiatorType, Math.round(e.startTime), Math.round(e.connectEnd - e.startTime), Math.round(e.responseStart), Math.round(e.responseEnd)]));
+  console.log(sdk, 'ready', Math.round(cb.readyMs), 'callback', cb.callbackMs.toFixed(1), 'net', cb.callbackNetworkMs.toFixed(1));
+  for (const e of ents) console.log('   ', e.join('\t'));
+  // JS heap after login, after a full GC.
+  await page.evaluate(() => window.gc?.());
+  r.heapKB = Math.round(await page.evaluate(() => performance.memory.usedJSHeapSize) / 1024);
+  // Cached getTokenSilently. The page is cross-origin isolated, so performance.now() ticks
+  // in 5 µs: the median is taken over 200 batches of 50 calls (the per-call mean of each),
+  // the p99 over 1,000 single calls.
+  const lat = await page.evaluate(async () => {
+    await adapter.token();
+    const batches = [];
+    for (let b = 0; b < 200; b++) {
+      const t = performance.now();
+      for (let i = 0; i < 50; i++) await adapter.token();
+      batches.push((performance.now() - t) / 50);
+    }
+    const singles = [];
+    for (let i = 0; i < 1000; i++) { const t = performance.now(); await adapter.token(); singles.push(performance.now() - t); }
+    return { batches, singles };
+  });
+  const sorted = [...lat.singles].sort((a, b) => a - b);
+  r.cachedMedianUs = median(lat.batches) * 1000;
+  r.cachedP99Us = sorted[Math.floor(sorted.length * 0.99)] * 1000;
+  // Refresh round trip.
+  r.refreshMs = await page.evaluate(async () => { const t = performance.now(); await adapter.refresh(); return performance.now() - t; });
+  // 50 concurrent calls after expiry: token requests counted at the provider.
+  provider.setAccessTokenTTL(SHORT_TTL);
+  await page.evaluate(() => adapter.refresh());
+  provider.setAccessTokenTTL(TTL);
+  await sleep(SHORT_TTL * 1000 + 500);
+  const since = provider.log.length;
+  const errors = await page.evaluate(async () => (await Promise.allSettled(Array.from({ length: 50 }, () => adapter.token()))).filter((x) => x.status === 'rejected').length);
+  r.tokenRequestsFor50 = provider.log.slice(since).filter((e) => e.path === '/oauth/token').length;
+  r.failedOf50 = errors;
+  await context.close();
+  return r;
+}
+
+const results = {};
+for (const sdk of SDKS) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await runOnce(sdk, i));
+  const m = (k) => median(runs.map((x) => x[k]));
+  results[sdk] = {
+    name: NAMES[sdk], sizeGzipBytes: sizes[sdk], sizeWithDpopBytes: withDpop[sdk] ?? sizes[sdk], initMs: m('initMs'), createMs: m('createMs'), coldStartMs: m('coldStartMs'), callbackMs: m('callbackMs'), callbackCpuMs: m('callbackCpuMs'),
+    cachedMedianUs: m('cachedMedianUs'), cachedP99Us: m('cachedP99Us'), refreshMs: m('refreshMs'),
+    tokenRequestsFor50: m('tokenRequestsFor50'), failedOf50: m('failedOf50'), heapKB: m('heapKB'), runs,
+  };
+}
+await browser.close();
+await app.close();
+await provider.close();
+
