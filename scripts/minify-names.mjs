@@ -2,7 +2,8 @@
 // 16-hex-digit hash (`__wbg_getItem_3efa1059e71852cc`) and a module name
 // (`./spa_auth_bg.js`), which gzip cannot compress. Each import and export is renamed to a
 // short name in the wasm's import and export sections and, word for word, in the bundled
-// module. Nothing else changes: the same functions are bound to the same imports.
+// module. Exports the module never names are dropped (their functions stay, called from
+// within). Nothing else changes: the same functions are bound to the same imports.
 //   node scripts/minify-names.mjs pkg/spa_auth_bg.wasm pkg/index.js
 import fs from 'node:fs';
 
@@ -69,12 +70,14 @@ while (pos < bytes.length) {
     continue;
   }
   const count = u32();
-  const body = [...leb(count)];
+  const body = [];
+  let kept = 0;
   for (let i = 0; i < count; i++) {
     if (id === 2) {
       const module = str();
       const field = str();
       body.push(...enc(rename(module)), ...enc(rename(field)));
+      kept++;
       const kind = bytes[pos];
       const start = pos;
       pos += 1;
@@ -90,11 +93,15 @@ while (pos < bytes.length) {
       const start = pos;
       pos += 1;
       u32();
+      // An export the module never uses (getrandom's hook, the abort flags) is only a name.
+      if (field !== 'memory' && !patternOf(field).test(js)) continue;
       body.push(...enc(rename(field)), ...bytes.subarray(start, pos));
+      kept++;
     }
   }
   if (pos !== end) throw new Error(`section ${id} not read to its end`);
-  out.push(Buffer.from([id, ...leb(body.length), ...body]));
+  const section = [...leb(kept), ...body];
+  out.push(Buffer.from([id, ...leb(section.length), ...section]));
 }
 
 // Longest names first, so no name is replaced inside another.
