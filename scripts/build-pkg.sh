@@ -13,8 +13,10 @@ bash scripts/deps.sh build
 # another 1.5 KB. A panic still traps, exactly as with panic=abort; the fuzzers keep
 # panics out of the core.
 # getrandom's backend is src/wasm.rs's crypto.getRandomValues (as in .cargo/config.toml,
-# which RUSTFLAGS overrides).
-RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none --cfg getrandom_backend=\"custom\"" \
+# which RUSTFLAGS overrides). No JsValue crosses, so reference types buy nothing, and
+# without multivalue a returned string comes back through the stack: with both off the
+# wasm drops wasm-bindgen's externref table and its initialiser (-48 bytes in all).
+RUSTFLAGS="-Ctarget-feature=-reference-types,-multivalue -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none --cfg getrandom_backend=\"custom\"" \
   cargo +nightly build --release --target wasm32-unknown-unknown --lib \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir target/pkg
 rm -rf pkg target/pkg-js && mkdir -p pkg target/pkg-js
