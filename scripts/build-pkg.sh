@@ -38,6 +38,17 @@ node_modules/.bin/wasm-opt --flatten --rereloop -Oz -Oz --converge -ocimfs=20 --
 # The loop loads the wasm itself (a few lines in index.js): the glue's own loader, with
 # its fallbacks and warnings, is left out of the bundle.
 echo 'export { __wbg_get_imports as imports, __wbg_finalize_init as finish };' >>target/pkg-js/spa_auth.js
+# Two paths of the glue that never run here go too: a TextEncoder without `encodeInto`
+# (every browser that runs this ES2022 module has it) and the string copy without `realloc`
+# (every call passes it). The build fails if a wasm-bindgen upgrade changes them.
+node -e '
+  const fs = require("fs"), f = process.argv[1];
+  let js = fs.readFileSync(f, "utf8");
+  for (const re of [/\nif \(!\(.encodeInto. in cachedTextEncoder\)\) \{\n[^]*?\n\}\n/, /\n    if \(realloc === undefined\) \{\n[^]*?\n    \}\n/]) {
+    if (!re.test(js)) throw new Error(`glue changed: ${re}`);
+    js = js.replace(re, "\n");
+  }
+  fs.writeFileSync(f, js);' target/pkg-js/spa_auth.js
 cp pkg-template/index.js target/pkg-js/index.js
 # esbuild bundles and minifies; terser's three compress passes then find another 2% of the
 # JS (-0.1 KB gzipped), with its safe defaults only.

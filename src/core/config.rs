@@ -209,14 +209,14 @@ impl Config {
             let path = &rest[text::until(rest, b"/?").len()..];
             let bare = path.is_empty() || path == "/";
             let origin = origin_of(o).filter(|_| bare).ok_or_else(|| {
-                bad(&text::cat(&["allowedOrigins: ", o, " is not an origin (scheme://host[:port], no path)"])).at("allowedOrigins")
+                bad(&text::cat(&["allowedOrigins: ", o, " is not an origin (scheme://host[:port])"])).at("allowedOrigins")
             })?;
             allowed_origins.get_or_insert_with(Vec::new).push(origin);
         }
         let persist_session = options.persist_session.unwrap_or(false);
         if persist_session && options.use_dpop != Some(true) {
-            return Err(bad("persistSession needs useDpop: true, so that the stored refresh token is useless without this browser's key")
-                .at("persistSession"));
+            // Without DPoP, a stored refresh token would be usable off this browser.
+            return Err(bad("persistSession needs useDpop: true").at("persistSession"));
         }
         if options.allowed_origins.is_some_and(|l| l.is_empty()) {
             allowed_origins = Some(Vec::new());

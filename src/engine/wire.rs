@@ -242,8 +242,7 @@ const OPTIONS: [(&str, &str); 23] = [
     ("persistSession", ""),
 ];
 const NO_COOKIES: &str = "spa-auth sets no cookies";
-const IN_MEMORY: &str =
-    "tokens stay in memory (crossTab shares them); for a session that survives a reload, use persistSession with useDpop";
+const IN_MEMORY: &str = "tokens stay in memory; to survive a reload, use persistSession with useDpop";
 
 /// The client options, from the app's options object as JSON.
 pub fn options(text: &str) -> Result<Options> {
