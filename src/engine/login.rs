@@ -13,6 +13,7 @@ use super::{fx, random32, Engine, Expect, Flow, Input};
 use crate::core::authorize::{self, Mode, Randomness, Transaction};
 use crate::core::callback::{self, Response};
 use crate::core::config::AuthorizeParams;
+use crate::core::discovery;
 use crate::core::error::{code, Error, Kind, Result};
 use crate::core::hash;
 use crate::core::id_token::{self, Claims, Expectations, Jwt};
@@ -173,10 +174,37 @@ fn webcrypto_params(alg: Alg) -> (String, String) {
 }
 
 const TX_PREFIX: &str = "spa-auth.tx.";
+const META_PREFIX: &str = "spa-auth.meta.";
 
 impl Engine {
     fn tx_prefix(&self) -> String {
         text::cat(&[TX_PREFIX, &self.config.client_id, "."])
+    }
+
+    /// Where the last discovery document this tab fetched is kept (sessionStorage: it is
+    /// public), for the callback page of a login, which then needs no discovery request.
+    pub(crate) fn meta_key(&self) -> String {
+        text::cat(&[META_PREFIX, &self.config.client_id])
+    }
+
+    /// The discovery document a page of this tab fetched, taken (read and removed: it
+    /// serves one callback page, and a login started there discovers anew) and checked
+    /// like a fetched one; a document for another issuer, or not JSON, is dropped. Taken,
+    /// the keys are fetched at once.
+    pub(crate) fn stored_metadata(&mut self) {
+        let key = self.meta_key();
+        let Some(body) = self.store_ref().get(&key) else {
+            return;
+        };
+        self.store().remove(&key);
+        if self.metadata.is_none() {
+            if let Ok(m) = discovery::process(&self.config, 200, &body) {
+                self.config.issuer.clone_from(&m.issuer);
+                self.config.offline_access = m.offline_access;
+                self.metadata = Some(std::rc::Rc::new(m));
+                let _ = self.jwks(0, false);
+            }
+        }
     }
 
     /// Stores a transaction under its state, after dropping expired ones.

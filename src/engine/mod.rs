@@ -447,6 +447,9 @@ impl Engine {
                 self.config.issuer.clone_from(&m.issuer);
                 self.config.offline_access = m.offline_access;
                 self.metadata = Some(Rc::new(m));
+                // For the callback page of a login this page starts (see `init`).
+                let key = self.meta_key();
+                let _ = self.store.set(&key, &r.body);
             }),
             Input::Http(Err(e)) => Err(Error::new(code::DISCOVERY_FAILED, text::cat(&["discovery failed: ", e.description()]))),
             _ => Err(Error::new(code::DISCOVERY_FAILED, "no metadata")),

@@ -77,9 +77,12 @@ impl Engine {
                 // This page is the callback of a login of this tab: the exchange will need the
                 // metadata and the keys, so they are fetched now, alongside the app's start,
                 // rather than one after the other inside handleRedirectCallback. No request
-                // is added: these are the ones the callback makes anyway.
-                self.prefetch_keys = true;
-                self.metadata(0);
+                // is added: these are ones the callback makes anyway.
+                self.stored_metadata();
+                if self.metadata.is_none() {
+                    self.prefetch_keys = true;
+                    self.metadata(0);
+                }
             }
         }
         let can = ev.get("locks").and_then(Value::as_bool) == Some(true) && ev.get("channel").and_then(Value::as_bool) == Some(true);

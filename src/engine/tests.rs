@@ -209,6 +209,11 @@ impl World {
         self.send(&format!(r#"{{"req":{},"held":[{held}]}}"#, self.req_of("query")));
     }
 
+    /// The login transactions in the tab's storage.
+    fn tx_keys(&self) -> Vec<String> {
+        self.e.store_ref().keys().into_iter().filter(|k| k.starts_with("spa-auth.tx.")).collect()
+    }
+
     fn req(v: &Value) -> u32 {
         v.get("req").unwrap().as_i64().unwrap() as u32
     }
@@ -381,10 +386,10 @@ fn a_repeated_callback_shares_the_first_and_the_transaction_is_taken_at_once() {
     let url = w.find("open").unwrap().get("url").unwrap().as_str().unwrap().to_owned();
     let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
     let state = q.iter().find(|(k, _)| k == "state").unwrap().1.clone();
-    assert_eq!(w.e.store_ref().keys().len(), 1);
+    assert_eq!(w.tx_keys().len(), 1);
     let href = format!("https://app.example/cb?code=c1&state={state}");
     let first = w.call("callback", &format!(r#""href":"{href}""#));
-    assert!(w.e.store_ref().keys().is_empty(), "taken before anything is awaited");
+    assert!(w.tx_keys().is_empty(), "taken before anything is awaited");
     assert_eq!(w.find("replace").unwrap().get("url").unwrap().as_str(), Some("https://app.example/cb"));
     assert_eq!(w.token_fetches().len(), 1);
     // StrictMode: the same URL again, then the cleaned one.
@@ -440,7 +445,9 @@ fn a_silent_login_without_a_session_resolves_signed_out() {
 
 /// A redirect login, then its callback page: a new page, a new engine, the same
 /// sessionStorage, after `init` with the callback URL (returned, with the login's nonce).
-fn callback_page() -> (World, String, String) {
+/// `stored` may change the storage first (as an older page, or an attacker with the
+/// storage, would have left it).
+fn callback_page_with(stored: impl Fn(&mut dyn Store)) -> (World, String, String) {
     let mut w = crossless();
     w.call("login", "");
     w.serve_provider(true);
@@ -448,7 +455,8 @@ fn callback_page() -> (World, String, String) {
     let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
     let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
     let (state, nonce) = (get("state"), get("nonce"));
-    let store = std::mem::replace(&mut w.e.store, Box::new(MemoryStore::default()));
+    let mut store = std::mem::replace(&mut w.e.store, Box::new(MemoryStore::default()));
+    stored(&mut *store);
     let options = wire::options(r#"{"domain":"https://op.example/","clientId":"spa","crossTab":false,"authorizationParams":{"redirect_uri":"https://app.example/cb"}}"#).unwrap();
     w.e = Engine::new(options, store).unwrap();
     let href = format!("https://app.example/cb?code=c1&state={state}");
@@ -456,9 +464,55 @@ fn callback_page() -> (World, String, String) {
     (w, href, nonce)
 }
 
+const META_KEY: &str = "spa-auth.meta.spa";
+
+fn callback_page() -> (World, String, String) {
+    callback_page_with(|_| {})
+}
+
+/// The callback page of a login, with no discovery document in the tab's storage.
+fn callback_page_discovering() -> (World, String, String) {
+    callback_page_with(|s| s.remove(META_KEY))
+}
+
+#[test]
+fn a_callback_page_takes_the_metadata_its_login_page_fetched_and_asks_only_for_the_keys() {
+    let (mut w, href, nonce) = callback_page();
+    let urls: Vec<String> = w.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect();
+    assert_eq!(urls, [JWKS_URI], "no discovery request: the login page's document is in sessionStorage");
+    assert!(w.e.store_ref().get(META_KEY).is_none(), "taken: it serves one callback page");
+    let keys = World::req(&w.fetch_to(JWKS_URI).unwrap());
+    // The exchange leaves at once, while the keys are on their way.
+    w.call("callback", &format!(r#""href":"{href}""#));
+    let token = World::req(&w.fetch_to(TOKEN_ENDPOINT).expect("the code is exchanged at once"));
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
+    w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
+    w.reply(keys, 200, jwks_body());
+    w.serve_provider(true);
+    assert!(w.e.session.is_authenticated(), "{:?}", w.kinds());
+    // A login started on this page stores no document: its callback page discovers.
+    w.call("login", "");
+    assert!(w.find("open").is_some() && w.e.store_ref().get(META_KEY).is_none());
+}
+
+#[test]
+fn a_stored_discovery_document_is_checked_like_a_fetched_one() {
+    // Another issuer's document, or one that is not JSON, is not taken: the page discovers.
+    for doc in [discovery_body().replace(ISSUER, "https://evil.example/"), "{".to_owned()] {
+        let (w, _, _) = callback_page_with(|s| s.set(META_KEY, &doc).unwrap());
+        let urls: Vec<String> = w.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect();
+        assert_eq!(urls, ["https://op.example/.well-known/openid-configuration"], "{doc}");
+    }
+    // A page that is no callback of a login of this tab leaves the document alone.
+    let mut w = crossless();
+    w.e.store().set(META_KEY, &discovery_body()).unwrap();
+    w.send(r#"{"call":1,"op":"init","href":"https://app.example/cb?code=x&state=unknown","origin":"https://app.example"}"#);
+    assert!(w.all("fetch").is_empty() && w.e.store_ref().get(META_KEY).is_some());
+}
+
 #[test]
 fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
-    let (mut w, href, _) = callback_page();
+    let (mut w, href, _) = callback_page_discovering();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.reply(World::req(&discovery), 200, &discovery_body());
     let jwks = w.fetch_to(JWKS_URI).expect("keys as soon as the metadata is in");
@@ -475,11 +529,11 @@ fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
 
 #[test]
 fn the_code_exchange_leaves_before_the_prefetched_keys() {
-    // The usual order on a callback page: init asks for the metadata, the app calls
-    // handleRedirectCallback at once, then the metadata arrives. The token request is on
-    // the critical path, the keys are only needed once it answers: it is sent first, so it
-    // takes the connection the metadata warmed and the keys' request opens another.
-    let (mut w, href, _) = callback_page();
+    // The order on a callback page that discovers: init asks for the metadata, the app
+    // calls handleRedirectCallback at once, then the metadata arrives. The token request is
+    // on the critical path, the keys are only needed once it answers: it is sent first, so
+    // it takes the connection the metadata warmed and the keys' request opens another.
+    let (mut w, href, _) = callback_page_discovering();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.call("callback", &format!(r#""href":"{href}""#));
     assert!(w.all("fetch").is_empty(), "the callback waits for the metadata already asked for");
@@ -492,10 +546,9 @@ fn the_code_exchange_leaves_before_the_prefetched_keys() {
 /// flight: the exchange has joined the prefetch. Returns the prefetch's request.
 fn token_before_prefetch() -> (World, u32) {
     let (mut w, href, nonce) = callback_page();
-    let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").unwrap();
+    let prefetch = World::req(&w.fetch_to(JWKS_URI).unwrap());
     w.call("callback", &format!(r#""href":"{href}""#));
-    w.reply(World::req(&discovery), 200, &discovery_body());
-    let (token, prefetch) = (World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap()), World::req(&w.fetch_to(JWKS_URI).unwrap()));
+    let token = World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap());
     let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
     w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
     assert!(w.all("fetch").is_empty() && w.find("verify").is_none(), "the exchange waits for the keys in flight");
@@ -546,7 +599,7 @@ fn a_provider_error_is_believed_only_for_a_pending_login_of_this_issuer() {
     let state = w.state_sent();
     let forged = format!("error=access_denied&error_description=Call%20us&state={state}&iss=https%3A%2F%2Fevil.example%2F");
     assert_eq!(w.callback_error(&forged).unwrap_err(), "invalid_issuer");
-    assert!(w.e.store_ref().keys().is_empty(), "the login it claimed to answer is over");
+    assert!(w.tx_keys().is_empty(), "the login it claimed to answer is over");
     assert_eq!(w.callback_error("error=access_denied&state=unknown").unwrap_err(), "missing_transaction");
     assert_eq!(w.callback_error("error=access_denied").unwrap_err(), "missing_transaction");
     w.call("login", "");
@@ -584,7 +637,7 @@ fn a_second_login_in_the_same_tick_leaves_one_transaction() {
     w.reply(discovery, 200, &discovery_body());
     let opens = w.all("open");
     assert_eq!(opens.len(), 2);
-    let keys = w.e.store_ref().keys();
+    let keys = w.tx_keys();
     assert_eq!(keys.len(), 1, "the superseded login's verifier is gone: {keys:?}");
     let last = opens[1].get("url").unwrap().as_str().unwrap().to_owned();
     let state = crate::core::form::parse(last.split_once('?').unwrap().1).unwrap().into_iter().find(|(k, _)| k == "state").unwrap().1;
@@ -1126,7 +1179,7 @@ fn a_pushed_request_carries_every_parameter_and_the_browser_gets_only_client_id_
         w.reply(World::req(&push), status, body);
         assert_eq!(w.outcome(call).unwrap().unwrap_err(), want);
         assert!(w.find("open").is_none());
-        assert!(w.e.store_ref().keys().is_empty(), "no transaction is left");
+        assert!(w.tx_keys().is_empty(), "no transaction is left");
     }
     // Required by the provider: frames push too; without either, nothing is pushed.
     let mut w = World::new(r#","crossTab":false"#);
@@ -1254,5 +1307,5 @@ fn a_pushed_request_that_times_out_rejects_before_navigating() {
     let push = w.fetch_to(par).unwrap();
     w.send(&format!(r#"{{"req":{},"error":"timeout"}}"#, World::req(&push)));
     assert_eq!(w.outcome(call).unwrap().unwrap_err(), "timeout");
-    assert!(w.find("open").is_none() && w.e.store_ref().keys().is_empty());
+    assert!(w.find("open").is_none() && w.tx_keys().is_empty());
 }

@@ -17,8 +17,13 @@ const tokenGrants = (grant, since) => world.provider.count('/token', grant, sinc
 test('full login through the provider form, then tokens from memory', async () => {
   const page = await newPage();
   const seen = watchTokens(page, world.provider);
+  const start = world.provider.log.length;
   await login(page, world.app.origin, { user: 'alice' });
   await seen.flush();
+  // One discovery for the whole login: the callback page takes the document the login
+  // page fetched, and asks only for the keys.
+  const discoveries = world.provider.log.slice(start).filter((e) => e.path === '/.well-known/openid-configuration');
+  assert.equal(discoveries.length, 1, 'the callback page makes no discovery request');
 
   const result = await page.evaluate(() => window.callbackResult ?? window.callbackError);
   assert.deepEqual(result, { appState: { returnTo: '/after' } });
