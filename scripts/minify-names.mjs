@@ -6,6 +6,7 @@
 // within). Nothing else changes: the same functions are bound to the same imports.
 //   node scripts/minify-names.mjs pkg/spa_auth_bg.wasm pkg/index.js
 import fs from 'node:fs';
+import { leb, readU32 } from './wasm-leb.mjs';
 
 const [wasmPath, jsPath] = process.argv.slice(2);
 const bytes = fs.readFileSync(wasmPath);
@@ -13,24 +14,9 @@ let js = fs.readFileSync(jsPath, 'utf8');
 
 let pos = 8;
 const u32 = () => {
-  let n = 0;
-  let shift = 0;
-  for (;;) {
-    const b = bytes[pos++];
-    n |= (b & 0x7f) << shift;
-    if (!(b & 0x80)) return n >>> 0;
-    shift += 7;
-  }
-};
-const leb = (n) => {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
+  let n;
+  [n, pos] = readU32(bytes, pos);
+  return n;
 };
 const str = () => {
   const len = u32();

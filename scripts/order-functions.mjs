@@ -19,33 +19,18 @@
 // sorts after the others.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { leb, readU32 } from './wasm-leb.mjs';
 
 const [optimizedPath, inputPath, outPath] = process.argv.slice(2);
 const TRIES = 4000;
-
-const leb = (n) => {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
 
 /** The sections of a module, its function bodies, how many functions it imports, and its function names. */
 function parse(bytes) {
   let pos = 8;
   const u32 = () => {
-    let n = 0;
-    let shift = 0;
-    for (;;) {
-      const b = bytes[pos++];
-      n |= (b & 0x7f) << shift;
-      if (!(b & 0x80)) return n >>> 0;
-      shift += 7;
-    }
+    let n;
+    [n, pos] = readU32(bytes, pos);
+    return n;
   };
   const skip = () => { const len = u32(); pos += len; };
   const sections = [];
