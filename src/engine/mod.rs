@@ -180,7 +180,8 @@ pub struct Engine {
     pub(crate) own_origin: String,
     pub(crate) tabs: tabs::TabState,
     pub(crate) refresh: tokens::RefreshLock,
-    /// Fetch the JWK Set as soon as the metadata arrives (on a callback page).
+    /// Fetch the JWK Set as soon as the metadata arrives (on a callback page that has to
+    /// discover: one whose login page left no document, see `stored_metadata`).
     pub(crate) prefetch_keys: bool,
     /// The `state` of the last redirect login this page stored.
     redirect_state: Option<String>,
