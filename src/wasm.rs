@@ -24,13 +24,13 @@ use wasm_bindgen::prelude::*;
 export function ss_get(k) { try { return sessionStorage.getItem(k); } catch { return null; } }
 export function ss_set(k, v) { try { sessionStorage.setItem(k, v); return true; } catch { return false; } }
 export function ss_remove(k) { try { sessionStorage.removeItem(k); } catch {} }
-export function ss_key(i) { try { return sessionStorage.key(i); } catch { return null; } }
+export function ss_keys() { try { return Object.keys(sessionStorage).join('\\0'); } catch { return ''; } }
 ")]
 extern "C" {
     fn ss_get(key: &str) -> Option<String>;
     fn ss_set(key: &str, value: &str) -> bool;
     fn ss_remove(key: &str);
-    fn ss_key(index: u32) -> Option<String>;
+    fn ss_keys() -> String;
 }
 
 #[wasm_bindgen]
@@ -72,9 +72,10 @@ impl Store for SessionStorage {
         ss_remove(key);
     }
     fn keys(&self) -> Vec<String> {
+        // One crossing for all the names, NUL-separated (no name this SDK writes holds one).
         let mut keys = Vec::new();
-        while let Some(k) = ss_key(keys.len() as u32) {
-            keys.push(k);
+        for k in text::split(&ss_keys(), b"\0").filter(|k| !k.is_empty()) {
+            keys.push(k.to_owned());
         }
         keys
     }

@@ -93,6 +93,12 @@ fn transactions_live_in_session_storage_and_a_callback_takes_them_once() {
     let verifier = tx.get("code_verifier").unwrap().as_str().unwrap().to_owned();
     assert_eq!(spa_auth::core::base64url::encode(&hash::sha256(verifier.as_bytes())), param(&url, "code_challenge"));
     assert!(!url.contains(&verifier));
+    // Another state while this login is pending is `state_mismatch`, not `missing_transaction`:
+    // the engine lists sessionStorage's keys (one crossing, every name) to tell them apart.
+    let other = r#"{"call":9,"op":"callback","url":"https://app.example/cb?code=c&state=other","href":"https://app.example/"}"#;
+    let err = of_kind(&effects(&wasm::handle(e, other, date_now())), "reject").unwrap();
+    assert_eq!(err.get("error").unwrap().get("error").unwrap().as_str(), Some("state_mismatch"));
+    assert!(storage_get(&key).is_some(), "the pending login is untouched");
     let cb = format!("https://app.example/cb?code=c&state={state}");
     let fx = effects(&wasm::handle(e, &format!(r#"{{"call":2,"op":"callback","url":"{cb}","href":"https://app.example/"}}"#), date_now()));
     assert!(storage_get(&key).is_none(), "taken in the same step");
