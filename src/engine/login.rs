@@ -199,9 +199,7 @@ impl Engine {
         self.store().remove(&key);
         if self.metadata.is_none() {
             if let Ok(m) = discovery::process(&self.config, 200, &body) {
-                self.config.issuer.clone_from(&m.issuer);
-                self.config.offline_access = m.offline_access;
-                self.metadata = Some(std::rc::Rc::new(m));
+                self.adopt_metadata(m);
                 let _ = self.jwks(0, false);
             }
         }
