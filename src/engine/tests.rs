@@ -92,6 +92,11 @@ impl World {
         self.find(kind).unwrap_or_else(|| panic!("no {kind} in {:?}", self.kinds())).get("req").unwrap().as_i64().unwrap() as u32
     }
 
+    /// The URLs of the last fetch effects, in order.
+    pub fn fetch_urls(&self) -> Vec<String> {
+        self.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect()
+    }
+
     /// The fetch effect to `url`, if any.
     pub fn fetch_to(&self, url: &str) -> Option<Value> {
         self.all("fetch").into_iter().find(|f| f.get("url").unwrap().as_str() == Some(url))
@@ -478,7 +483,7 @@ fn callback_page_discovering() -> (World, String, String) {
 #[test]
 fn a_callback_page_takes_the_metadata_its_login_page_fetched_and_asks_only_for_the_keys() {
     let (mut w, href, nonce) = callback_page();
-    let urls: Vec<String> = w.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect();
+    let urls = w.fetch_urls();
     assert_eq!(urls, [JWKS_URI], "no discovery request: the login page's document is in sessionStorage");
     assert!(w.e.store_ref().get(META_KEY).is_none(), "taken: it serves one callback page");
     let keys = World::req(&w.fetch_to(JWKS_URI).unwrap());
@@ -500,7 +505,7 @@ fn a_stored_discovery_document_is_checked_like_a_fetched_one() {
     // Another issuer's document, or one that is not JSON, is not taken: the page discovers.
     for doc in [discovery_body().replace(ISSUER, "https://evil.example/"), "{".to_owned()] {
         let (w, _, _) = callback_page_with(|s| s.set(META_KEY, &doc).unwrap());
-        let urls: Vec<String> = w.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect();
+        let urls = w.fetch_urls();
         assert_eq!(urls, ["https://op.example/.well-known/openid-configuration"], "{doc}");
     }
     // A page that is no callback of a login of this tab leaves the document alone.
@@ -538,7 +543,7 @@ fn the_code_exchange_leaves_before_the_prefetched_keys() {
     w.call("callback", &format!(r#""href":"{href}""#));
     assert!(w.all("fetch").is_empty(), "the callback waits for the metadata already asked for");
     w.reply(World::req(&discovery), 200, &discovery_body());
-    let urls: Vec<String> = w.all("fetch").iter().map(|f| f.get("url").unwrap().as_str().unwrap().to_owned()).collect();
+    let urls = w.fetch_urls();
     assert_eq!(urls, [TOKEN_ENDPOINT, JWKS_URI]);
 }
 
