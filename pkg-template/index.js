@@ -62,22 +62,25 @@ function toError({ kind, error, error_description, ...fields }, popup) {
   return new (CLASSES[name] ?? GenericError)(error, error_description, popup && /^Popup/.test(name) ? { ...fields, popup } : fields);
 }
 
-/** A response body as text, read as a stream that stops at `max` bytes. */
+/**
+ * A response body as text, read as a stream that stops at `max` bytes. UTF-8, as
+ * TextDecoder reads it (a BOM dropped, bad bytes as U+FFFD), decoded chunk by chunk on
+ * this thread: `Blob.text()` would ask the browser process for it, a round trip of several
+ * milliseconds between the last byte and the engine.
+ */
 async function readText(res, max) {
   if (+res.headers.get('content-length') > max) throw TOO_BIG;
   const reader = res.body?.getReader();
-  if (!reader) return '';
-  const parts = [];
+  const decoder = new TextDecoder();
+  let text = '';
   let n = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+    const { done, value } = reader ? await reader.read() : { done: true };
+    if (done) return text + decoder.decode();
     n += value.length;
     if (n > max) { reader.cancel(); throw TOO_BIG; }
-    parts.push(value);
+    text += decoder.decode(value, { stream: true });
   }
-  // UTF-8, as TextDecoder reads it (a BOM dropped, bad bytes as U+FFFD).
-  return new Blob(parts).text();
 }
 
 const b64 = (u8) => btoa(String.fromCharCode(...u8)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

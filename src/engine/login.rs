@@ -354,17 +354,20 @@ impl Engine {
             return self.resolve(call, "{}");
         }
         let cleaned = if url == href { callback::cleaned_url(&url) } else { None };
-        if let Some(c) = &cleaned {
-            self.emit(fx("replace").str("url", c));
-        }
         let index = self.callbacks.len();
-        self.callbacks.push(super::Handled { url: url.clone(), cleaned, first: call });
+        self.callbacks.push(super::Handled { url: url.clone(), cleaned: cleaned.clone(), first: call });
         match self.claim_callback(&url) {
             Ok((tx, code, iss, id_token)) => {
                 let ex = Exchange::new(tx, code, iss, id_token, Purpose::Callback(index), self.epoch);
                 self.add_flow(Flow::Exchange(ex));
             }
             Err(e) => self.complete(Purpose::Callback(index), Err(e)),
+        }
+        // The URL is cleaned after the code exchange has left: `replaceState` takes a few
+        // milliseconds, and the exchange is the callback's critical path. Both happen in
+        // this one batch of effects, before any promise settles.
+        if let Some(c) = cleaned {
+            self.emit(fx("replace").str("url", &c));
         }
     }
 

@@ -397,6 +397,10 @@ fn a_repeated_callback_shares_the_first_and_the_transaction_is_taken_at_once() {
     assert!(w.tx_keys().is_empty(), "taken before anything is awaited");
     assert_eq!(w.find("replace").unwrap().get("url").unwrap().as_str(), Some("https://app.example/cb"));
     assert_eq!(w.token_fetches().len(), 1);
+    // The exchange leaves first; the URL is cleaned in the same batch, after it.
+    let kinds = w.kinds();
+    let at = |k: &str| kinds.iter().position(|x| x == k).unwrap();
+    assert!(at("fetch") < at("replace"), "{kinds:?}");
     // StrictMode: the same URL again, then the cleaned one.
     w.call("callback", &format!(r#""href":"{href}""#));
     assert_eq!(w.find("share").unwrap().get("with").unwrap().as_i64(), Some(first.into()));

@@ -116,6 +116,14 @@ for (const [name, error, check, tokenRequests, params] of CASES) {
   });
 }
 
+test('forged: a token error with a BOM and a character split across chunks reads as the browser decodes it', async () => {
+  const { page, outcome } = await loginUnder('error-utf8-split');
+  assert.equal(outcome.error, 'access_denied', JSON.stringify(outcome));
+  assert.equal(outcome.error_description, 'na\u00efve');
+  await assertNothingStored(page);
+  await page.context().close();
+});
+
 test('control: an honest login signed with ES256 succeeds against the same forger', async () => {
   const { page, outcome } = await loginUnder('es256-good');
   assert.equal(outcome.error, undefined, JSON.stringify(outcome));

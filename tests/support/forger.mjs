@@ -176,6 +176,17 @@ export async function startForger() {
           for (let i = 0; i < 11; i++) res.write('x'.repeat(100 * 1024));
           return res.end('"}');
         }
+        case 'error-utf8-split': {
+          // A BOM, then "naïve" with the two bytes of its ï in two chunks, 150 ms apart so
+          // that the browser reads them apart: decoded as the browser decodes text, the
+          // description arrives whole.
+          cors(res);
+          res.writeHead(400, { 'Content-Type': 'application/json' });
+          const body = Buffer.from('\uFEFF{"error":"access_denied","error_description":"na\u00efve"}');
+          const split = body.indexOf(0xc3) + 1;
+          res.write(body.subarray(0, split));
+          return setTimeout(() => res.end(body.subarray(split)), 150);
+        }
         case 'not-json': cors(res); res.writeHead(200, { 'Content-Type': 'text/plain' }); return res.end('access_token=abc&token_type=bearer');
         case 'wrong-types': return json(res, 200, { ...tokens, access_token: 12345, expires_in: '5 minutes' });
         case 'html-500': cors(res); res.writeHead(500, { 'Content-Type': 'text/html' }); return res.end('<html><h1>Internal Server Error</h1></html>');
