@@ -7,6 +7,7 @@
 // Every request is logged, so tests count requests at the provider, not in the page.
 import http from 'node:http';
 import https from 'node:https';
+import http2 from 'node:http2';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 
@@ -23,14 +24,18 @@ export const API_SCOPES = 'read:timesheets create:timesheets';
  * @param {boolean} [o.webMessage] offer response_mode=web_message (for iframe and popup logins)
  * @param {object} [o.routes] endpoint paths, e.g. Auth0's for SDKs that do not read discovery
  * @param {{key: Buffer, cert: Buffer}} [o.tls] serve https (for SDKs that insist on an https issuer)
+ * @param {boolean} [o.http2] with `tls`: HTTP/2 (and HTTP/1.1 for clients that do not offer it), as hosted providers serve
  * @param {boolean} [o.dpopNonce] require a server nonce in DPoP proofs (RFC 9449 §8)
  * @param {boolean} [o.requirePar] require pushed authorization requests (RFC 9126)
  */
 export async function startProvider({
   redirectUris, postLogoutRedirectUris, port = 0, accessTokenTTL = 3, clientId = 'spa-test', webMessage = false, routes, tls,
-  dpopNonce = false, requirePar = false,
+  dpopNonce = false, requirePar = false, http2: h2 = false,
 }) {
-  const server = tls ? https.createServer(tls) : http.createServer();
+  const server = tls ? (h2 ? http2.createSecureServer({ ...tls, allowHTTP1: true }) : https.createServer(tls)) : http.createServer();
+  // An HTTP/2 server has no closeAllConnections: its sessions are kept to end them on close.
+  const sessions = new Set();
+  server.on('session', (session) => { sessions.add(session); session.on('close', () => sessions.delete(session)); });
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${server.address().port}`;
   const log = [];
@@ -121,6 +126,7 @@ export async function startProvider({
     const entry = {
       method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, fault: ctx.state.fault, at: Date.now(),
       dpop: ctx.get('dpop') || undefined, query: ctx.method === 'GET' ? ctx.query : undefined,
+      http: ctx.req.httpVersion,
     };
     // What a pushed authorization request carried (RFC 9126), by name.
     if (ctx.path === '/request' && ctx.oidc?.params) entry.pushed = Object.keys(ctx.oidc.params).filter((k) => ctx.oidc.params[k] !== undefined);
@@ -193,6 +199,10 @@ export async function startProvider({
     count(path, grantType, since = 0) {
       return log.slice(since).filter((e) => e.path === path && (!grantType || e.grant_type === grantType)).length;
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections?.();
+      for (const session of sessions) session.destroy();
+      server.close(resolve);
+    }),
   };
 }
