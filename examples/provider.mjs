@@ -110,6 +110,7 @@ export async function startProvider({
   let gate = null; // while set, token requests wait for it before the provider sees them
   const received = [];
   provider.use(async (ctx, next) => {
+    const start = performance.now();
     if (ctx.path === '/token' && gate) {
       received.push(Date.now());
       await gate;
@@ -126,7 +127,7 @@ export async function startProvider({
     const entry = {
       method: ctx.method, path: ctx.path, grant_type: ctx.oidc?.params?.grant_type, status: ctx.status, fault: ctx.state.fault, at: Date.now(),
       dpop: ctx.get('dpop') || undefined, query: ctx.method === 'GET' ? ctx.query : undefined,
-      http: ctx.req.httpVersion,
+      http: ctx.req.httpVersion, ms: performance.now() - start,
     };
     // What a pushed authorization request carried (RFC 9126), by name.
     if (ctx.path === '/request' && ctx.oidc?.params) entry.pushed = Object.keys(ctx.oidc.params).filter((k) => ctx.oidc.params[k] !== undefined);
