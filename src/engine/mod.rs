@@ -159,7 +159,8 @@ pub struct Engine {
     store: Box<dyn Store>,
     now_ms: f64,
     next_id: u32,
-    out: Vec<String>,
+    /// The effects so far, as the JSON array's members, comma-separated.
+    out: String,
     metadata: Option<Rc<Metadata>>,
     meta_req: Option<u32>,
     meta_waiters: Vec<u32>,
@@ -210,7 +211,7 @@ impl Engine {
             store,
             now_ms: 0.0,
             next_id: 1,
-            out: Vec::new(),
+            out: String::new(),
             metadata,
             meta_req: None,
             meta_waiters: Vec::new(),
@@ -245,15 +246,9 @@ impl Engine {
     }
 
     fn take_effects(&mut self) -> String {
-        let mut s = String::from("[");
-        for (i, effect) in self.out.drain(..).enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            s.push_str(&effect);
-        }
-        s.push(']');
-        s
+        let effects = text::cat(&["[", &self.out, "]"]);
+        self.out.clear();
+        effects
     }
 
     fn dispatch(&mut self, ev: Value) {
@@ -309,7 +304,10 @@ impl Engine {
     }
 
     pub(crate) fn emit(&mut self, w: ObjectWriter) {
-        self.out.push(w.finish());
+        if !self.out.is_empty() {
+            self.out.push(',');
+        }
+        self.out.push_str(&w.finish());
     }
 
     /// A request of `flow`, expected to answer as `expect`.
