@@ -804,7 +804,7 @@ impl Engine {
         };
         let key = match jws::select_key(&set, v.alg, v.kid.as_deref()) {
             Err(e) => return Some(Err(e)),
-            Ok(k) => k.cloned(),
+            Ok(k) => k,
         };
         let Some(key) = key else {
             if !v.refetched && self.jwks_age_ms() >= super::JWKS_REFETCH_MS {
