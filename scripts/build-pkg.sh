@@ -16,7 +16,9 @@ bash scripts/deps.sh build
 # which RUSTFLAGS overrides). No JsValue crosses, so reference types buy nothing, and
 # without multivalue a returned string comes back through the stack: with both off the
 # wasm drops wasm-bindgen's externref table and its initialiser (-48 bytes in all).
-RUSTFLAGS="-Ctarget-feature=-reference-types,-multivalue -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none --cfg getrandom_backend=\"custom\"" \
+# LLVM's inliner may take a callee of cost 8 rather than -Oz's 5 (-124 bytes shipped; 12
+# and above cost +208, in the README's size section).
+RUSTFLAGS="-Ctarget-feature=-reference-types,-multivalue -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Cllvm-args=-inline-threshold=8 --cfg getrandom_backend=\"custom\"" \
   cargo +nightly build --release --target wasm32-unknown-unknown --lib \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir target/pkg
 rm -rf pkg target/pkg-js && mkdir -p pkg target/pkg-js
