@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/deps.sh browsers
 bash scripts/build-pkg.sh
+. scripts/env.sh
 # Natively, in release: parsing 1 MB hostile bodies (each well under 50 ms).
 cargo bench --locked --bench parse
 exec node bench/run.mjs "${1:-9}"

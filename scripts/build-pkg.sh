@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh build
+. scripts/env.sh
 
 # Nightly's immediate-abort panic strategy with a rebuilt std drops every panic message
 # and the core::fmt paths behind them (-9 KB gzipped); std's optimize_for_size, no Debug

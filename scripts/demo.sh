@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/build-pkg.sh
+. scripts/env.sh
 cargo build --locked -p timesheets-api
 exec node examples/demo.mjs

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, idempotently, on a fresh Debian machine:
-#   deps.sh build    Rust wasm target, nightly rust-src, wasm-bindgen-cli (pinned to Cargo.lock), npm tools
+#   deps.sh build    Rust wasm target, nightly rust-src, wasm-bindgen-cli (pinned to Cargo.lock), npm tools,
+#                    and Node.js 22 under target/node22 when the machine's node is older
 # (scripts/fuzz.sh installs cargo-fuzz itself, so the demo does not wait for it.)
 #   deps.sh browsers Debian's Chromium + ChromeDriver, Firefox ESR, geckodriver
 # Each step is skipped when what it installs is already there.
@@ -34,6 +35,21 @@ build_deps() {
   fi
   if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/playwright-core ] || [ package.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
+  fi
+  node_deps
+}
+
+# Node.js 22, the oldest release line oidc-provider 9 supports (it warns on 20), from the
+# npm registry's platform package, into target/node22; scripts/env.sh puts it first on PATH.
+NODE_MAJOR=22
+node_deps() {
+  local have; have=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  [ "$have" -ge "$NODE_MAJOR" ] && return
+  local arch; arch=$(uname -m); arch=${arch/x86_64/x64}; arch=${arch/aarch64/arm64}
+  local bin="target/node22/node_modules/node-linux-$arch/bin/node"
+  if [ "$("$bin" -p 'process.versions.node.split(".")[0]' 2>/dev/null)" != "$NODE_MAJOR" ]; then
+    echo "installing Node.js $NODE_MAJOR into target/node22 (the machine's is $have)"
+    npm install --prefix target/node22 --no-save --no-package-lock --no-audit --no-fund "node-linux-$arch@$NODE_MAJOR"
   fi
 }
 

@@ -10,6 +10,8 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "installing what the tests need"
 bash scripts/deps.sh all
+. scripts/env.sh
+node --version
 
 step "native: cargo test (protocol core, the engine's decisions, the demo's timesheets API)"
 cargo test --locked --workspace
@@ -32,4 +34,4 @@ GECKODRIVER=$(command -v geckodriver) cargo test --locked --target wasm32-unknow
 
 step "end to end: playwright-core + Chromium against oidc-provider"
 cargo build --locked -p timesheets-api
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=1 tests/e2e/*.test.mjs
