@@ -42,12 +42,13 @@ build_deps() {
 # Node.js 22, the oldest release line oidc-provider 9 supports (it warns on 20), from the
 # npm registry's platform package, into target/node22; scripts/env.sh puts it first on PATH.
 NODE_MAJOR=22
+# The major version of the node binary $1, or 0 when there is none.
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 node_deps() {
-  local have; have=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  local have; have=$(node_major node)
   [ "$have" -ge "$NODE_MAJOR" ] && return
   local arch; arch=$(uname -m); arch=${arch/x86_64/x64}; arch=${arch/aarch64/arm64}
-  local bin="target/node22/node_modules/node-linux-$arch/bin/node"
-  if [ "$("$bin" -p 'process.versions.node.split(".")[0]' 2>/dev/null)" != "$NODE_MAJOR" ]; then
+  if [ "$(node_major "target/node22/node_modules/node-linux-$arch/bin/node")" != "$NODE_MAJOR" ]; then
     echo "installing Node.js $NODE_MAJOR into target/node22 (the machine's is $have)"
     npm install --prefix target/node22 --no-save --no-package-lock --no-audit --no-fund "node-linux-$arch@$NODE_MAJOR"
   fi
