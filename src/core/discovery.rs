@@ -151,11 +151,11 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
         id_token_signing_algs: doc
             .strings_of("id_token_signing_alg_values_supported")
             .map_err(|_| fail("id_token_signing_alg_values_supported is not a list".into()).at("id_token_signing_alg_values_supported"))?,
-        web_message: doc.strings_of("response_modes_supported").ok().flatten().is_some_and(|m| m.iter().any(|m| m == "web_message")),
+        web_message: doc.lists("response_modes_supported", "web_message") == Some(true),
         // Some providers issue refresh tokens without `offline_access` and refuse it as an
         // unknown scope: it is asked for only where the provider lists it, or lists nothing.
-        offline_access: doc.strings_of("scopes_supported").ok().flatten().is_none_or(|s| s.iter().any(|s| s == "offline_access")),
-        dpop: doc.strings_of("dpop_signing_alg_values_supported").ok().flatten().is_some_and(|a| a.iter().any(|a| a == "ES256")),
+        offline_access: doc.lists("scopes_supported", "offline_access") != Some(false),
+        dpop: doc.lists("dpop_signing_alg_values_supported", "ES256") == Some(true),
         par_endpoint: endpoint("pushed_authorization_request_endpoint", string("pushed_authorization_request_endpoint")?)?,
         require_par: doc.bool_of("require_pushed_authorization_requests") == Ok(Some(true)),
         issuer,

@@ -149,6 +149,16 @@ impl Value {
         }
     }
 
+    /// Whether the member `k`, an array of strings, holds `item`; `None` when it is absent
+    /// or not an array of strings only (as [`Value::strings_of`], but nothing is copied).
+    pub fn lists(&self, k: &str, item: &str) -> Option<bool> {
+        let mut found = false;
+        for x in self.get(k)?.as_array()? {
+            found |= x.as_str()? == item;
+        }
+        Some(found)
+    }
+
     /// An array-of-strings member.
     pub fn strings_of(&self, k: &str) -> Result<Option<Vec<String>>, WrongType> {
         match self.get(k) {
@@ -568,6 +578,10 @@ mod tests {
         assert_eq!(v.strings_of("a"), Ok(Some(vec!["p".to_owned(), "q".to_owned()])));
         assert_eq!(v.strings_of("mixed"), Err(WrongType));
         assert_eq!(v.strings_of("n"), Ok(None));
+        assert_eq!((v.lists("a", "q"), v.lists("a", "x")), (Some(true), Some(false)));
+        for not_a_list in ["mixed", "n", "s", "missing"] {
+            assert_eq!(v.lists(not_a_list, "p"), None, "{not_a_list}");
+        }
     }
 
     #[test]
