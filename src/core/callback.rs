@@ -185,7 +185,7 @@ pub fn cleaned_url(url: &str) -> Option<String> {
     }
     if let Some(f) = fragment {
         // A fragment that is a response (`#code=…&state=…`) is stripped; an app route (`#/page`) is kept.
-        let f = if f.as_bytes().contains(&b'=') && !f.starts_with("/") { strip(f) } else { f.to_owned() };
+        let f = if text::has(f.as_bytes(), b'=') && !f.starts_with("/") { strip(f) } else { f.to_owned() };
         if !f.is_empty() {
             out.push('#');
             out.push_str(&f);

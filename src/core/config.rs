@@ -178,7 +178,7 @@ impl Config {
         // the trailing slash, so discovery's own spelling of it is accepted (auth0-spa-js
         // apps pass `https://tenant.auth0.com` and expect the issuer `…/`).
         let issuer_is_origin =
-            options.issuer.is_none() && split_scheme(&issuer).is_some_and(|(_, r)| !text::trim_slashes(r).as_bytes().contains(&b'/'));
+            options.issuer.is_none() && split_scheme(&issuer).is_some_and(|(_, r)| !text::has(text::trim_slashes(r).as_bytes(), b'/'));
         let issuer = match options.issuer {
             Some(i) => {
                 check_url(&i, "issuer")?;
@@ -276,7 +276,7 @@ pub fn origin_of(url: &str) -> Option<String> {
     let scheme = scheme.to_ascii_lowercase();
     let authority = text::until(rest, b"/?#");
     let (host, port) = match authority.bytes().rposition(|b| b == b':') {
-        Some(i) if !authority.as_bytes()[i..].contains(&b']') => (&authority[..i], &authority[i + 1..]),
+        Some(i) if !text::has(&authority.as_bytes()[i..], b']') => (&authority[..i], &authority[i + 1..]),
         _ => (authority, ""),
     };
     let mut out = text::cat(&[&scheme, "://", &host.strip_suffix(".").unwrap_or(host).to_ascii_lowercase()]);
@@ -291,7 +291,7 @@ pub fn origin_of(url: &str) -> Option<String> {
 pub fn host_of(url: &str) -> Option<&str> {
     let rest = split_scheme(url)?.1;
     let authority = text::until(rest, b"/?#");
-    if authority.as_bytes().contains(&b'@') {
+    if text::has(authority.as_bytes(), b'@') {
         return None;
     }
     let host = if authority.starts_with("[") {
@@ -314,7 +314,7 @@ pub fn check_url(url: &str, what: &'static str) -> Result<()> {
     let Some(host) = host_of(url) else {
         return bad("an absolute URL");
     };
-    if url.as_bytes().contains(&b'#') || url.chars().any(|c| c.is_whitespace()) {
+    if text::has(url.as_bytes(), b'#') || url.chars().any(|c| c.is_whitespace()) {
         return bad("a URL without a fragment or spaces");
     }
     if url.starts_with("https://") || (url.starts_with("http://") && is_loopback(host)) {
@@ -327,7 +327,7 @@ pub fn check_url(url: &str, what: &'static str) -> Result<()> {
 /// A redirect URI must be absolute with no fragment (RFC 6749 §3.1.2).
 /// Any scheme is allowed here; the provider's registration is the authority on which.
 pub fn check_redirect_uri(url: &str) -> Result<()> {
-    if host_of(url).is_none() || url.as_bytes().contains(&b'#') {
+    if host_of(url).is_none() || text::has(url.as_bytes(), b'#') {
         return Err(Error::new(code::INVALID_OPTIONS, "redirect_uri must be absolute, without #").at("redirect_uri"));
     }
     Ok(())

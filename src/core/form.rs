@@ -86,7 +86,7 @@ impl Serializer {
 /// endpoints with a query; RFC 6749 §3.1 says it must be kept).
 pub fn append_query(url: &str, query: &str) -> String {
     let (base, fragment) = super::text::split_once(url, b"#").map_or((url, None), |(b, f)| (b, Some(f)));
-    let sep = if base.as_bytes().contains(&b'?') {
+    let sep = if text::has(base.as_bytes(), b'?') {
         if base.ends_with("?") || base.ends_with("&") {
             ""
         } else {

@@ -766,8 +766,8 @@ impl Engine {
     /// (whose `at_hash` is checked whenever present, OIDC Core 3.1.3.8).
     pub(crate) fn verify_start(&self, raw: &IdToken, bound: Option<&str>) -> Result<Verify> {
         let jwt = id_token::decode(raw.secret())?;
-        let advertised = self.metadata.as_ref().and_then(|m| m.id_token_signing_algs.clone());
-        let allowed = jws::allowed_algs(advertised.as_deref(), self.config.id_token_signing_algs.as_deref());
+        let advertised = self.metadata.as_ref().and_then(|m| m.id_token_signing_algs.as_deref());
+        let allowed = jws::allowed_algs(advertised, self.config.id_token_signing_algs.as_deref());
         let (alg, kid) = jws::check_header(&jwt.header, &allowed)?;
         let needed = jwt.claims.c_hash.is_some() || jwt.claims.at_hash.is_some();
         let hash_of = bound.filter(|_| needed).map(str::to_owned);
