@@ -77,14 +77,19 @@ pub fn decode(raw: &str) -> Result<Jwt> {
     let part = |x: &str, what: &'static str| {
         base64url::decode(x).ok_or_else(|| invalid(text::cat(&["the ID token's ", what, " is not base64url"])).at(what))
     };
-    let header_text = String::from_utf8(part(h, "header")?).map_err(|_| invalid("the ID token's header is not UTF-8").at("header"))?;
-    let payload_json = String::from_utf8(part(p, "payload")?).map_err(|_| invalid("the ID token's payload is not UTF-8").at("payload"))?;
+    // The header and the payload: base64url of UTF-8 JSON, each read by the same steps.
+    let json_part = |x: &str, what: &'static str| -> Result<(String, Value)> {
+        let bad = |why: &str| invalid(text::cat(&["the ID token's ", what, " is not ", why])).at(what);
+        let text = String::from_utf8(part(x, what)?).map_err(|_| bad("UTF-8"))?;
+        let value = json::parse(&text).map_err(|_| bad("JSON"))?;
+        Ok((text, value))
+    };
+    let (_, header) = json_part(h, "header")?;
+    let (payload_json, payload) = json_part(p, "payload")?;
     let signature = part(s, "signature")?;
-    let header = json::parse(&header_text).map_err(|_| invalid("the ID token's header is not JSON").at("header"))?;
     if header.str_of("alg").ok().flatten().is_none() {
         return Err(invalid("the ID token's header has no alg").at("alg"));
     }
-    let payload = json::parse(&payload_json).map_err(|_| invalid("the ID token's payload is not JSON").at("payload"))?;
     let claims = claims_of(&payload)?;
     Ok(Jwt { header, claims, payload_json, signing_input: text::cat(&[h, ".", p]), signature })
 }
@@ -312,6 +317,8 @@ pub(crate) mod tests {
             (text::cat(&[&b("not json"), ".", &b(GOOD), "."]), "header"),
             (text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", &b("[]"), "."]), "payload"),
             (text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", &b(GOOD), ".!!"]), "signature"),
+            (text::cat(&[&base64url::encode(&[0xff, b'{']), ".", &b(GOOD), "."]), "header"),
+            (text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", &base64url::encode(&[b'{', 0xc3]), "."]), "payload"),
             (token(r#"{"iss":"https://i/","aud":"c","exp":2000,"iat":1000}"#), "sub"),
             (token(r#"{"iss":"https://i/","sub":"u","aud":[],"exp":2000,"iat":1000}"#), "aud"),
             (token(r#"{"iss":"https://i/","sub":"u","aud":[1],"exp":2000,"iat":1000}"#), "aud"),
@@ -323,6 +330,11 @@ pub(crate) mod tests {
             let e = decode(t).unwrap_err();
             assert_eq!((e.code(), e.check()), (code::INVALID_ID_TOKEN, *check), "{t}");
         }
+        // Each step names what failed, for the header and the payload alike.
+        let described = |t: String| decode(&t).unwrap_err().description().to_owned();
+        assert_eq!(described(text::cat(&[&base64url::encode(&[0xff]), ".", &b(GOOD), "."])), "the ID token's header is not UTF-8");
+        assert_eq!(described(text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", &b("x"), "."])), "the ID token's payload is not JSON");
+        assert_eq!(described(text::cat(&[&b(r#"{"alg":"RS256"}"#), ".", "!!", "."])), "the ID token's payload is not base64url");
     }
 
     #[test]
