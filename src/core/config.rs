@@ -28,19 +28,18 @@ pub const RESPONSE_TYPES: [&str; 2] = ["code", "code id_token"];
 impl AuthorizeParams {
     /// `self` with every parameter that `over` sets replaced by `over`'s.
     pub fn merged(&self, over: &AuthorizeParams) -> AuthorizeParams {
-        let mut extra = Vec::new();
+        let mut m = over.clone();
         for (k, v) in &self.extra {
-            if !over.extra.iter().any(|(o, _)| o == k) {
-                extra.push((k.clone(), v.clone()));
+            if over.extra(k).is_none() {
+                m.extra.push((k.clone(), v.clone()));
             }
         }
-        extra.extend(over.extra.iter().cloned());
-        AuthorizeParams {
-            redirect_uri: over.redirect_uri.clone().or_else(|| self.redirect_uri.clone()),
-            audience: over.audience.clone().or_else(|| self.audience.clone()),
-            scope: over.scope.clone().or_else(|| self.scope.clone()),
-            extra,
+        for (mine, theirs) in [(&mut m.redirect_uri, &self.redirect_uri), (&mut m.audience, &self.audience), (&mut m.scope, &self.scope)] {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
         }
+        m
     }
 
     /// The value of an extra parameter.
@@ -439,12 +438,20 @@ mod tests {
     #[test]
     fn merge_overrides_per_parameter() {
         let base = AuthorizeParams {
+            redirect_uri: Some("https://app/cb".into()),
             audience: Some("a".into()),
             extra: vec![("prompt".into(), "login".into()), ("organization".into(), "o1".into())],
             ..Default::default()
         };
-        let over = AuthorizeParams { scope: Some("s".into()), extra: vec![("organization".into(), "o2".into())], ..Default::default() };
+        let over = AuthorizeParams {
+            redirect_uri: Some("https://app/other".into()),
+            scope: Some("s".into()),
+            extra: vec![("organization".into(), "o2".into())],
+            ..Default::default()
+        };
         let m = base.merged(&over);
+        assert_eq!(m.redirect_uri.as_deref(), Some("https://app/other"));
+        assert_eq!(m.extra.len(), 2, "one organization, the call's");
         assert_eq!(m.audience.as_deref(), Some("a"));
         assert_eq!(m.scope.as_deref(), Some("s"));
         assert_eq!(m.extra("organization"), Some("o2"));
