@@ -102,7 +102,12 @@ pub fn parse_int(text: &str) -> Option<i64> {
         if !b.is_ascii_digit() {
             return None;
         }
-        n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+        // Overflow refused without `checked_mul`, which wasm32 computes as a 128-bit product.
+        let d = i64::from(b - b'0');
+        if n > (i64::MAX - d) / 10 {
+            return None;
+        }
+        n = n * 10 + d;
     }
     Some(if negative { -n } else { n })
 }
@@ -588,6 +593,10 @@ mod tests {
     fn huge_integers_do_not_overflow() {
         assert_eq!(parse("99999999999999999999").unwrap().as_i64(), None);
         assert_eq!(parse("9223372036854775807").unwrap().as_i64(), Some(i64::MAX));
+        assert_eq!(parse("9223372036854775808").unwrap().as_i64(), None, "one past the largest");
+        assert_eq!(parse_int("-9223372036854775807"), Some(-i64::MAX));
+        assert_eq!(parse_int("922337203685477580"), Some(i64::MAX / 10));
+        assert_eq!(parse_int("9223372036854775799"), Some(i64::MAX - 8));
     }
 
     #[test]
