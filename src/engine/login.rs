@@ -209,8 +209,8 @@ impl Engine {
     fn tx_put(&mut self, tx: &Transaction) -> Result<()> {
         let prefix = self.tx_prefix();
         let now = self.now();
-        for key in self.store_ref().keys().into_iter().filter(|k| k.starts_with(&prefix)) {
-            let stale = self.store_ref().get(&key).is_none_or(|t| Transaction::from_json(&t, now).is_err());
+        for key in self.store_ref().keys() {
+            let stale = key.starts_with(&prefix) && self.store_ref().get(&key).is_none_or(|t| Transaction::from_json(&t, now).is_err());
             if stale {
                 self.store().remove(&key);
             }
