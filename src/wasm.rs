@@ -81,20 +81,32 @@ impl Store for SessionStorage {
     }
 }
 
-thread_local! {
-    /// Every engine of this page, by id; a released one leaves `None`.
-    static ENGINES: RefCell<Vec<Option<engine::Engine>>> = const { RefCell::new(Vec::new()) };
-}
+// The table below is a plain static, not a `thread_local!`: std's lazy thread-local
+// accessors cost 0.2 KB gzipped, and this wasm has no threads to keep apart.
+#[cfg(target_feature = "atomics")]
+compile_error!("the engine table assumes a wasm without threads");
+
+/// Every engine of this page, by id; a released one leaves `None`.
+struct Engines(RefCell<Vec<Option<engine::Engine>>>);
+
+// SAFETY: this wasm has no threads (it is built without the `atomics` feature), so the
+// table is only ever reached from the page's one thread; the RefCell still refuses a
+// re-entrant borrow.
+#[allow(unsafe_code)]
+unsafe impl Sync for Engines {}
+
+static ENGINES: Engines = Engines(RefCell::new(Vec::new()));
 
 /// A new engine for the app's options (JSON): its id, as digits, or the error as a JSON
 /// object (which starts with `{`).
 #[wasm_bindgen]
 pub fn create(options: &str) -> String {
     match wire::options(options).and_then(|o| engine::Engine::new(o, Box::new(SessionStorage))) {
-        Ok(e) => ENGINES.with_borrow_mut(|all| {
+        Ok(e) => {
+            let mut all = ENGINES.0.borrow_mut();
             all.push(Some(e));
             text::int(all.len() as i64 - 1)
-        }),
+        }
         Err(e) => wire::error_json(&e),
     }
 }
@@ -102,10 +114,10 @@ pub fn create(options: &str) -> String {
 /// Feeds one event to engine `id`; returns the effects to perform (none once released).
 #[wasm_bindgen]
 pub fn handle(id: u32, event: &str, now: f64) -> String {
-    ENGINES.with_borrow_mut(|all| match all.get_mut(id as usize) {
+    match ENGINES.0.borrow_mut().get_mut(id as usize) {
         Some(Some(e)) => e.handle(event, now),
         _ => "[]".to_owned(),
-    })
+    }
 }
 
 /// A fresh cached access token of engine `id` for (audience, scope), or `undefined`. An
@@ -116,18 +128,16 @@ pub fn cached(id: u32, audience: &str, scope: &str, now: f64) -> Option<String> 
     fn given(s: &str) -> Option<&str> {
         (!s.is_empty()).then_some(s)
     }
-    ENGINES.with_borrow_mut(|all| match all.get_mut(id as usize) {
+    match ENGINES.0.borrow_mut().get_mut(id as usize) {
         Some(Some(e)) => e.cached(given(audience), given(scope), now),
         _ => None,
-    })
+    }
 }
 
 /// Frees engine `id`: its session, keys and transactions in memory.
 #[wasm_bindgen]
 pub fn release(id: u32) {
-    ENGINES.with_borrow_mut(|all| {
-        if let Some(slot) = all.get_mut(id as usize) {
-            *slot = None;
-        }
-    });
+    if let Some(slot) = ENGINES.0.borrow_mut().get_mut(id as usize) {
+        *slot = None;
+    }
 }
