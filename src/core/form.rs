@@ -40,7 +40,7 @@ pub fn decode(s: &str) -> Option<String> {
         }
         i += 1;
     }
-    String::from_utf8(out).ok()
+    super::text::utf8(out)
 }
 
 /// Splits `a=1&b=2` into decoded pairs, in order, keeping duplicates.

@@ -80,7 +80,7 @@ pub fn decode(raw: &str) -> Result<Jwt> {
     // The header and the payload: base64url of UTF-8 JSON, each read by the same steps.
     let json_part = |x: &str, what: &'static str| -> Result<(String, Value)> {
         let bad = |why: &str| invalid(text::cat(&["the ID token's ", what, " is not ", why])).at(what);
-        let text = String::from_utf8(part(x, what)?).map_err(|_| bad("UTF-8"))?;
+        let text = text::utf8(part(x, what)?).ok_or_else(|| bad("UTF-8"))?;
         let value = json::parse(&text).map_err(|_| bad("JSON"))?;
         Ok((text, value))
     };

@@ -303,8 +303,7 @@ impl Parser<'_> {
             }
         }
         // The bytes are ASCII digits and signs, so this cannot fail.
-        let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| ParseError)?;
-        Ok(Value::Number(text.to_owned()))
+        Ok(Value::Number(crate::core::text::utf8(self.s[start..self.i].to_vec()).ok_or(ParseError)?))
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
@@ -326,7 +325,7 @@ impl Parser<'_> {
             let b = *self.s.get(self.i).ok_or(ParseError)?;
             self.i += 1;
             match b {
-                b'"' => return String::from_utf8(out).map_err(|_| ParseError),
+                b'"' => return crate::core::text::utf8(out).ok_or(ParseError),
                 b'\\' => {
                     let e = *self.s.get(self.i).ok_or(ParseError)?;
                     self.i += 1;
