@@ -262,7 +262,7 @@ impl Config {
 
 /// `(scheme, rest)` of `scheme://rest`: the scheme ends at the first `:`.
 pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
-    let i = url.bytes().position(|b| b == b':')?;
+    let i = text::find(url, b":")?;
     Some((&url[..i], url[i..].strip_prefix("://")?))
 }
 
@@ -274,7 +274,7 @@ pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = split_scheme(url)?;
     let scheme = scheme.to_ascii_lowercase();
     let authority = text::until(rest, b"/?#");
-    let (host, port) = match authority.bytes().rposition(|b| b == b':') {
+    let (host, port) = match text::rfind(authority, b":") {
         Some(i) if !text::has(&authority.as_bytes()[i..], b']') => (&authority[..i], &authority[i + 1..]),
         _ => (authority, ""),
     };
@@ -294,9 +294,9 @@ pub fn host_of(url: &str) -> Option<&str> {
         return None;
     }
     let host = if authority.starts_with("[") {
-        &authority[..=authority.bytes().position(|b| b == b']')?]
+        &authority[..=text::find(authority, b"]")?]
     } else {
-        authority.bytes().rposition(|b| b == b':').map_or(authority, |i| &authority[..i])
+        text::rfind(authority, b":").map_or(authority, |i| &authority[..i])
     };
     (!host.is_empty()).then_some(host)
 }

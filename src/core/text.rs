@@ -27,10 +27,36 @@ pub fn has(bytes: &[u8], b: u8) -> bool {
     bytes.iter().any(|&x| x == b)
 }
 
+/// Where the first byte of `stops` is in `s`: one plain loop that every search here
+/// shares, rather than an iterator adapter compiled for each caller's closure.
+pub fn find(s: &str, stops: &[u8]) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if has(stops, b[i]) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where the last byte of `stops` is in `s`.
+pub fn rfind(s: &str, stops: &[u8]) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = b.len();
+    while i > 0 {
+        i -= 1;
+        if has(stops, b[i]) {
+            return Some(i);
+        }
+    }
+    None
+}
+
 /// `s` up to the first byte of `stops` (all of `s` when there is none).
 pub fn until<'a>(s: &'a str, stops: &[u8]) -> &'a str {
-    let end = s.bytes().position(|b| has(stops, b)).unwrap_or(s.len());
-    &s[..end]
+    &s[..find(s, stops).unwrap_or(s.len())]
 }
 
 /// The pieces of `s` between any of the ASCII bytes `seps`: `str::split` for ASCII
@@ -65,7 +91,7 @@ impl<'a> Iterator for Split<'a> {
 
 /// `s` before and after the first of the ASCII bytes `seps`: `str::split_once` for ASCII.
 pub fn split_once<'a>(s: &'a str, seps: &[u8]) -> Option<(&'a str, &'a str)> {
-    let i = s.bytes().position(|b| has(seps, b))?;
+    let i = find(s, seps)?;
     Some((&s[..i], &s[i + 1..]))
 }
 
@@ -187,6 +213,11 @@ mod tests {
             assert_eq!(int(n), n.to_string());
         }
         assert_eq!(cat(&["a", "", "bc", &int(5)]), "abc5");
+        // As `str::find` and `rfind` with the same ASCII bytes.
+        for t in ["", ":", "a:b:c", "[::1]:8080", "é:ü", "abc"] {
+            assert_eq!(find(t, b":]"), t.find([':', ']']), "{t:?}");
+            assert_eq!(rfind(t, b":"), t.rfind(':'), "{t:?}");
+        }
         assert_eq!(cat(&[]), "");
         assert_eq!((trim_slashes("https://i//"), trim_slashes("/"), trim_slashes("a")), ("https://i", "", "a"));
         assert_eq!((until("host:1/p?q", b"/?#"), until("host", b"/?#")), ("host:1", "host"));
