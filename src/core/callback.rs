@@ -87,11 +87,17 @@ pub fn parse(url: &str) -> Result<Response> {
 pub fn from_pairs(pairs: &[(String, String)]) -> Result<Response> {
     let invalid = |why: &str| Error::new(code::INVALID_CALLBACK, why.to_owned());
     let one = |name: &'static str| -> Result<Option<String>> {
-        let mut found = pairs.iter().filter(|(k, _)| k == name);
-        let first = found.next().map(|(_, v)| v.clone());
-        // RFC 6749 §3.1: request and response parameters must not be included more than once.
-        if found.next().is_some() {
-            return Err(Error::new(code::INVALID_CALLBACK, text::cat(&["the callback repeats the `", name, "` parameter"])).at(name));
+        let mut first = None;
+        for (k, v) in pairs {
+            if k == name {
+                // RFC 6749 §3.1: request and response parameters must not be included more than once.
+                if first.is_some() {
+                    return Err(
+                        Error::new(code::INVALID_CALLBACK, text::cat(&["the callback repeats the `", name, "` parameter"])).at(name)
+                    );
+                }
+                first = Some(v.clone());
+            }
         }
         Ok(first)
     };
