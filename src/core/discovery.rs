@@ -127,7 +127,12 @@ pub fn process(config: &Config, status: u16, body: &str) -> Result<Metadata> {
     // An endpoint given in the options wins over the discovered one.
     let string = |k: &'static str| -> Result<Option<String>> {
         let found = doc.string_of(k).map_err(|_| fail(text::cat(&[k, " is not a string"])).at(k))?;
-        Ok(config.endpoints.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()).or(found))
+        for (n, v) in &config.endpoints {
+            if *n == k {
+                return Ok(Some(v.clone()));
+            }
+        }
+        Ok(found)
     };
     let required = |k: &'static str| string(k)?.ok_or_else(|| fail(text::cat(&["metadata has no ", k])).at(k));
     let issuer = required("issuer")?;
