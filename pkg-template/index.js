@@ -4,24 +4,7 @@
 // This file only performs what the engine asks for (fetch, WebCrypto, navigation,
 // Web Locks, BroadcastChannel, frames, timers) and feeds each result back. If a line
 // here needs an `if` about the protocol, that `if` belongs in the engine.
-import { create, handle, cached, release, imports, finish } from './spa_auth.js';
-
-/**
- * Fetches and instantiates the wasm (a URL, a path, a Response, a WebAssembly.Module or
- * its bytes), streaming where it can; a server that does not say `application/wasm` still
- * gets it compiled, from the bytes.
- */
-async function load(source) {
-  source = await (typeof source === 'string' || source instanceof URL ? fetch(source) : source);
-  let r;
-  if (source instanceof Response) {
-    if (!source.ok) throw new Error(`the wasm answered HTTP ${source.status}`);
-    r = await WebAssembly.instantiateStreaming(source.clone(), imports()).catch(async () => WebAssembly.instantiate(await source.arrayBuffer(), imports()));
-  } else {
-    r = await WebAssembly.instantiate(source, imports());
-  }
-  finish(r.instance ?? r);
-}
+import { create, handle, cached, release, load } from './abi.js';
 
 // No waterfall: the wasm is fetched and compiled, and the first Web Locks query runs,
 // while the module is evaluated.

@@ -44,21 +44,38 @@ opt() {
 opt -g target/pkg-js/spa_auth_bg.wasm -o target/pkg-js/named.wasm
 node scripts/order-functions.mjs target/pkg-js/named.wasm target/pkg-js/spa_auth_bg.wasm target/pkg-js/ordered.wasm
 opt --reorder-functions-by-name target/pkg-js/ordered.wasm -o pkg/spa_auth_bg.wasm
-# The loop loads the wasm itself (a few lines in index.js): the glue's own loader, with
-# its fallbacks and warnings, is left out of the bundle.
-echo 'export { __wbg_get_imports as imports, __wbg_finalize_init as finish };' >>target/pkg-js/spa_auth.js
-# Two paths of the glue that never run here go too: a TextEncoder without `encodeInto`
-# (every browser that runs this ES2022 module has it) and the string copy without `realloc`
-# (every call passes it). The build fails if a wasm-bindgen upgrade changes them.
+# The package's boundary with the wasm is pkg-template/abi.js, not the module wasm-bindgen
+# generates (-N KB gzipped). abi.js assumes the ABI below; if a wasm-bindgen upgrade or a
+# change to src/wasm.rs's signatures changes any of it, the build stops here.
 node -e '
-  const fs = require("fs"), f = process.argv[1];
-  let js = fs.readFileSync(f, "utf8");
-  for (const re of [/\nif \(!\(.encodeInto. in cachedTextEncoder\)\) \{\n[^]*?\n\}\n/, /\n    if \(realloc === undefined\) \{\n[^]*?\n    \}\n/]) {
-    if (!re.test(js)) throw new Error(`glue changed: ${re}`);
-    js = js.replace(re, "\n");
-  }
-  fs.writeFileSync(f, js);' target/pkg-js/spa_auth.js
-cp pkg-template/index.js target/pkg-js/index.js
+  const js = require("fs").readFileSync(process.argv[1], "utf8");
+  for (const line of [
+    "wasm.cached(retptr, val3, ptr0, len0, ptr1, len1, val4);",
+    "wasm.create(retptr, ptr0, len0);",
+    "wasm.handle(retptr, val2, ptr0, len0, val3);",
+    "wasm.release(id);",
+    "const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;",
+    "var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);",
+    "var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);",
+    "if (r0 !== 0) {",
+    "wasm.__wbindgen_free(r0, r1 * 1, 1);",
+    "wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);",
+    "wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);",
+    "ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;",
+    "ptr = realloc(ptr, len, offset, 1) >>> 0;",
+    "let ptr = malloc(len, 1) >>> 0;",
+    "random_fill(getArrayU8FromWasm0(arg0, arg1));",
+    "function(arg0, arg1, arg2) {\n            const ret = ss_get(getStringFromWasm0(arg1, arg2));",
+    "var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);",
+    "getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);",
+    "getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);",
+    "function(arg0) {\n            const ret = ss_keys();",
+    "ss_remove(getStringFromWasm0(arg0, arg1));",
+    "const ret = ss_set(getStringFromWasm0(arg0, arg1), getStringFromWasm0(arg2, arg3));",
+  ]) if (!js.includes(line)) throw new Error(`the generated glue changed; check pkg-template/abi.js against it: ${line}`);
+  const imports = js.match(/__wbg_\w+_[0-9a-f]{16}(?=:)/g).map((n) => n.replace(/^__wbg_|_[0-9a-f]{16}$/g, "")).sort().join(" ");
+  if (imports !== "random_fill ss_get ss_keys ss_remove ss_set") throw new Error(`the wasm imports ${imports}`);' target/pkg-js/spa_auth.js
+cp pkg-template/index.js pkg-template/abi.js target/pkg-js/
 # esbuild bundles and minifies; terser's three compress passes then find another 2% of the
 # JS (-0.1 KB gzipped), with its safe defaults only.
 terse() { node_modules/.bin/terser "$1" --module --ecma 2022 -c passes=3 -m -o "$1"; }

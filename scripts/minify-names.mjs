@@ -1,6 +1,7 @@
-// Shortens the names the wasm and its JS glue share: wasm-bindgen gives every import a
+// Shortens the names the wasm and its JS module share: wasm-bindgen gives every import a
 // 16-hex-digit hash (`__wbg_getItem_3efa1059e71852cc`) and a module name
-// (`./spa_auth_bg.js`), which gzip cannot compress. Each import and export is renamed to a
+// (`./spa_auth_bg.js`), which gzip cannot compress. pkg-template/abi.js names each import
+// without the prefix and hash (`getItem`); each import and export is then renamed to a
 // short name in the wasm's import and export sections and, word for word, in the bundled
 // module. Exports the module never names are dropped (their functions stay, called from
 // within). Nothing else changes: the same functions are bound to the same imports.
@@ -61,7 +62,9 @@ while (pos < bytes.length) {
   for (let i = 0; i < count; i++) {
     if (id === 2) {
       const module = str();
-      const field = str();
+      // The module's imports carry wasm-bindgen's names without its prefix and hash.
+      const field = str().replace(/^__wbg_(\w+)_[0-9a-f]{16}$/, '$1');
+      if (!patternOf(field).test(js)) throw new Error(`the module provides no import ${field}`);
       body.push(...enc(rename(module)), ...enc(rename(field)));
       kept++;
       const kind = bytes[pos];

@@ -25,19 +25,15 @@ export function ss_get(k) { try { return sessionStorage.getItem(k); } catch { re
 export function ss_set(k, v) { try { sessionStorage.setItem(k, v); return true; } catch { return false; } }
 export function ss_remove(k) { try { sessionStorage.removeItem(k); } catch {} }
 export function ss_keys() { try { return Object.keys(sessionStorage).join('\\0'); } catch { return ''; } }
+export function random_fill(b) { crypto.getRandomValues(b); }
 ")]
 extern "C" {
     fn ss_get(key: &str) -> Option<String>;
     fn ss_set(key: &str, value: &str) -> bool;
     fn ss_remove(key: &str);
     fn ss_keys() -> String;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    // Throws only past 65,536 bytes, which `fill` never asks for.
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
-    fn get_random_values(buf: &mut [MaybeUninit<u8>]);
+    // `crypto.getRandomValues`, which throws only past 65,536 bytes, more than any call asks for.
+    fn random_fill(buf: &mut [MaybeUninit<u8>]);
 }
 
 /// getrandom's `custom` backend (built with `--cfg getrandom_backend="custom"`):
@@ -49,7 +45,7 @@ unsafe extern "Rust" fn __getrandom_v03_custom(dest: *mut u8, len: usize) -> std
     // uninitialised, which `MaybeUninit` allows.
     let buf = unsafe { std::slice::from_raw_parts_mut(dest.cast::<MaybeUninit<u8>>(), len) };
     for chunk in buf.chunks_mut(65_536) {
-        get_random_values(chunk);
+        random_fill(chunk);
     }
     Ok(())
 }

@@ -52,3 +52,32 @@ test('two clients on one page keep their own engines, a freed client rejects its
   assert.deepEqual(out, { freed: ['GenericError', true, 'browser_error'], token: 'browser_error', scope: 'browser_error', unserialisable: 'invalid_options', other: false, user: 'none' });
   await page.close();
 });
+
+test('strings cross the wasm boundary intact both ways: 2-, 3- and 4-byte UTF-8, 600 KB, and through sessionStorage', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${app.origin}/startup.html`);
+  await page.waitForFunction(() => window.done);
+  const out = await page.evaluate(async () => {
+    const mod = await import('/pkg/index.js');
+    // A key of another app's, not ASCII, in the list the engine reads at start.
+    sessionStorage.setItem('ünï 😀', 'x');
+    const echoed = [];
+    // Into the wasm (the options) and out (the error that quotes them); the long one grows the wasm's memory.
+    for (const s of ['ü', '😀x', '中文€\uFEFF'.repeat(1000), `a${'é'.repeat(300000)}`]) {
+      const e = await mod.createAuthClient({ domain: 'https://tenant.example.com', clientId: 'c', cacheLocation: s }).then(() => null, (e) => e);
+      echoed.push(e?.error_description.startsWith(`cacheLocation ${s}: `) ? 'intact' : e?.error_description.slice(0, 40));
+    }
+    const endpoints = { authorization_endpoint: 'https://tenant.example.com/authorize', token_endpoint: 'https://tenant.example.com/token', jwks_uri: 'https://tenant.example.com/jwks' };
+    const client = await mod.createAuthClient({ domain: 'https://tenant.example.com', clientId: 'c', endpoints, authorizationParams: { redirect_uri: location.href } });
+    // Out to sessionStorage (the transaction, with the app's state), and back in at the callback.
+    const appState = { s: 'ünï 😀 中', long: 'ß'.repeat(5000) };
+    let url;
+    await client.loginWithRedirect({ appState, openUrl: (u) => { url = u; } });
+    const state = new URL(url).searchParams.get('state');
+    const stored = Object.keys(sessionStorage).some((k) => sessionStorage.getItem(k).includes(appState.s));
+    const e = await client.handleRedirectCallback(`${location.origin}/startup.html?error=access_denied&error_description=d%C3%BC%F0%9F%98%80&state=${state}`).then(() => null, (e) => e);
+    return { echoed, stored, name: e?.name, description: e?.error_description, same: JSON.stringify(e?.appState) === JSON.stringify(appState) };
+  });
+  assert.deepEqual(out, { echoed: ['intact', 'intact', 'intact', 'intact'], stored: true, name: 'AuthenticationError', description: 'dü😀', same: true });
+  await page.close();
+});
