@@ -9,12 +9,16 @@
 
 let w;
 let u8;
+let dv;
 const encoder = new TextEncoder();
 // `ignoreBOM`: a string that starts with U+FEFF crosses intact.
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** The memory as bytes; a new view once the memory has grown (which detaches the old). */
-const mem = () => (u8?.byteLength ? u8 : (u8 = new Uint8Array(w.memory.buffer)));
+/**
+ * The memory as bytes (and `dv`, as a DataView): new views once the memory has grown, which
+ * detaches the old buffer (its views' lengths then read 0).
+ */
+const mem = () => (u8?.byteLength ? u8 : ((dv = new DataView(w.memory.buffer)), (u8 = new Uint8Array(w.memory.buffer))));
 
 const str = (p, n) => decoder.decode(mem().subarray(p, p + n));
 
@@ -45,29 +49,28 @@ function put(s) {
 
 /** Writes a (pointer, length) pair to the slot at `r`. */
 const slot = (r, p, n) => {
-  const v = new DataView(w.memory.buffer);
-  v.setInt32(r, p, true);
-  v.setInt32(r + 4, n, true);
+  mem();
+  dv.setInt32(r, p, true);
+  dv.setInt32(r + 4, n, true);
 };
 
 /**
- * Calls export `f` with a return slot and `args`; the string it returns (`undefined` for
- * none), copied out and freed.
+ * Calls export `f` with a return slot on the wasm's stack and `args`; the string it
+ * returns (`undefined` for none), copied out and freed. A call that traps leaves the slot
+ * taken: the trap came from inside the engine table's borrow, so the instance answers
+ * nothing after it anyway.
  */
 function ret(f, ...args) {
   const r = w.__wbindgen_add_to_stack_pointer(-16);
-  try {
-    f(r, ...args);
-    const v = new DataView(w.memory.buffer);
-    const p = v.getInt32(r, true);
-    const n = v.getInt32(r + 4, true);
-    if (!p) return;
-    const s = str(p, n);
-    w.__wbindgen_free(p, n, 1);
-    return s;
-  } finally {
-    w.__wbindgen_add_to_stack_pointer(16);
-  }
+  f(r, ...args);
+  mem();
+  const p = dv.getInt32(r, true);
+  const n = dv.getInt32(r + 4, true);
+  w.__wbindgen_add_to_stack_pointer(16);
+  if (!p) return;
+  const s = str(p, n);
+  w.__wbindgen_free(p, n, 1);
+  return s;
 }
 
 // What the wasm calls. sessionStorage may throw (a sandboxed frame, a full quota): every
