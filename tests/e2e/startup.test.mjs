@@ -20,6 +20,14 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await app?.close(); });
 
+/** A page of the startup app once its client is created (`window.client`). */
+async function startedPage() {
+  const page = await browser.newPage();
+  await page.goto(`${app.origin}/startup.html`);
+  await page.waitForFunction(() => window.done);
+  return page;
+}
+
 test('the wasm is fetched while the package module is evaluated, and the package is two files', async () => {
   const page = await browser.newPage();
   const requested = [];
@@ -34,9 +42,7 @@ test('the wasm is fetched while the package module is evaluated, and the package
 });
 
 test('two clients on one page keep their own engines, a freed client rejects its calls, and an unserialisable argument is refused', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${app.origin}/startup.html`);
-  await page.waitForFunction(() => window.done);
+  const page = await startedPage();
   const out = await page.evaluate(async () => {
     const mod = await import('/pkg/index.js');
     const other = await mod.createAuthClient({ domain: 'https://other.example.com', clientId: 'c2', authorizationParams: { redirect_uri: location.href } });
@@ -54,9 +60,7 @@ test('two clients on one page keep their own engines, a freed client rejects its
 });
 
 test('strings cross the wasm boundary intact both ways: 2-, 3- and 4-byte UTF-8, 600 KB, and through sessionStorage', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${app.origin}/startup.html`);
-  await page.waitForFunction(() => window.done);
+  const page = await startedPage();
   const out = await page.evaluate(async () => {
     const mod = await import('/pkg/index.js');
     // A key of another app's, not ASCII, in the list the engine reads at start.
