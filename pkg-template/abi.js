@@ -56,9 +56,10 @@ const slot = (r, p, n) => {
 
 /**
  * Calls export `f` with a return slot on the wasm's stack and `args`; the string it
- * returns (`undefined` for none), copied out and freed. A call that traps leaves the slot
- * taken: the trap came from inside the engine table's borrow, so the instance answers
- * nothing after it anyway.
+ * returns (`undefined` for none), copied out and freed. A call that traps leaves its 16
+ * bytes of the 1 MB stack taken, and no more: a trap is a bug, not a path (the fuzzers
+ * keep panics out of the core), and one inside an engine call leaves the engine table
+ * borrowed, so the instance answers nothing after it anyway.
  */
 function ret(f, ...args) {
   const r = w.__wbindgen_add_to_stack_pointer(-16);
