@@ -82,6 +82,7 @@ const imports = {
     ss_get(r, kp, kn) {
       let v = null;
       try { v = sessionStorage.getItem(str(kp, kn)); } catch { /* none */ }
+      // For `null` the pointer is 0 and the wasm reads no length (`len` is whatever it was).
       slot(r, v == null ? 0 : put(v), len);
     },
     ss_set(kp, kn, vp, vn) {
