@@ -189,8 +189,8 @@ impl Engine {
 
     /// The discovery document a page of this tab fetched, taken (read and removed: it
     /// serves one callback page, and a login started there discovers anew) and checked
-    /// like a fetched one; a document for another issuer, or not JSON, is dropped. Taken,
-    /// the keys are fetched at once.
+    /// like a fetched one; a document for another issuer, or not JSON, is dropped. The keys
+    /// follow the code exchange's request (`send_code`).
     pub(crate) fn stored_metadata(&mut self) {
         let key = self.meta_key();
         let Some(body) = self.store_ref().get(&key) else {
@@ -200,7 +200,6 @@ impl Engine {
         if self.metadata.is_none() {
             if let Ok(m) = discovery::process(&self.config, 200, &body) {
                 self.adopt_metadata(m);
-                let _ = self.jwks(0, false);
             }
         }
     }
@@ -713,6 +712,12 @@ impl Engine {
         let body = token::authorization_code_body(&self.config.client_id, &f.code, verifier, &f.redirect_uri);
         let req = self.request(id, Expect::Http);
         self.fetch(req, "POST", &endpoint, Some(&body));
+        // The keys the answer's ID token will need, fetched alongside it (a JWK Set held and
+        // fresh is used as it is). Sent after the code, not before: on a cold connection the
+        // exchange goes first, and the set, which the provider answers faster, still lands
+        // before the tokens (the bench: the callback 1.19 × oidc-client-ts's, against 1.63 ×
+        // with the keys fetched first, at `init`).
+        let _ = self.jwks(0, false);
         f.phase = Phase::Token;
     }
 

@@ -181,9 +181,6 @@ pub struct Engine {
     pub(crate) own_origin: String,
     pub(crate) tabs: tabs::TabState,
     pub(crate) refresh: tokens::RefreshLock,
-    /// Fetch the JWK Set as soon as the metadata arrives (on a callback page that has to
-    /// discover: one whose login page left no document, see `stored_metadata`).
-    pub(crate) prefetch_keys: bool,
     /// The `state` of the last redirect login this page stored.
     redirect_state: Option<String>,
     /// Whether RFC 8414 metadata was asked for a missing `revocation_endpoint` (once).
@@ -226,7 +223,6 @@ impl Engine {
             own_origin: String::new(),
             tabs: tabs::TabState::default(),
             refresh: tokens::RefreshLock::default(),
-            prefetch_keys: false,
             redirect_state: None,
             asked_oauth_metadata: false,
             oauth_revocation: None,
@@ -452,12 +448,6 @@ impl Engine {
         };
         for flow in std::mem::take(&mut self.meta_waiters) {
             self.run(flow, Input::Meta(result.clone()));
-        }
-        // After the waiters: a code exchange waiting here is on the critical path, the keys
-        // are needed only once it answers, so its request leaves first (and takes the
-        // connection the metadata warmed).
-        if result.is_ok() && std::mem::take(&mut self.prefetch_keys) {
-            let _ = self.jwks(0, false);
         }
     }
 

@@ -75,12 +75,12 @@ impl Engine {
                 self.emit(fx("handoff").str("url", &href));
             } else if self.answers_pending_login(&href) {
                 // This page is the callback of a login of this tab: the exchange will need the
-                // metadata and the keys, so they are fetched now, alongside the app's start,
-                // rather than one after the other inside handleRedirectCallback. No request
-                // is added: these are ones the callback makes anyway.
+                // metadata, so it is taken from this tab's storage or fetched now, alongside
+                // the app's start, rather than inside handleRedirectCallback (the keys follow
+                // the code: `send_code`). No request is added: it is one the callback makes
+                // anyway.
                 self.stored_metadata();
                 if self.metadata.is_none() {
-                    self.prefetch_keys = true;
                     self.metadata(0);
                 }
             }

@@ -165,6 +165,8 @@ impl World {
         let href = format!("https://app.example/cb?code=c1&state={state}");
         self.call("callback", &format!(r#""href":"{href}""#));
         let token = self.fetch_to(TOKEN_ENDPOINT).expect("the code is exchanged");
+        // The keys, asked for with the code, answer first.
+        self.serve_provider(true);
         let claims = format!(
             r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"{}}}"#,
             self.secs() + 600,
@@ -485,15 +487,16 @@ fn callback_page_discovering() -> (World, String, String) {
 }
 
 #[test]
-fn a_callback_page_takes_the_metadata_its_login_page_fetched_and_asks_only_for_the_keys() {
+fn a_callback_page_takes_the_metadata_its_login_page_fetched_and_asks_for_the_keys_after_the_code() {
     let (mut w, href, nonce) = callback_page();
-    let urls = w.fetch_urls();
-    assert_eq!(urls, [JWKS_URI], "no discovery request: the login page's document is in sessionStorage");
+    assert!(w.fetch_urls().is_empty(), "no discovery request: the login page's document is in sessionStorage");
     assert!(w.e.store_ref().get(META_KEY).is_none(), "taken: it serves one callback page");
-    let keys = World::req(&w.fetch_to(JWKS_URI).unwrap());
-    // The exchange leaves at once, while the keys are on their way.
+    // The exchange leaves at once, and the keys' request right behind it: on a connection
+    // still to be made, the request on the critical path goes first.
     w.call("callback", &format!(r#""href":"{href}""#));
-    let token = World::req(&w.fetch_to(TOKEN_ENDPOINT).expect("the code is exchanged at once"));
+    assert_eq!(w.fetch_urls(), [TOKEN_ENDPOINT, JWKS_URI]);
+    let token = World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap());
+    let keys = World::req(&w.fetch_to(JWKS_URI).unwrap());
     let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
     w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
     w.reply(keys, 200, jwks_body());
@@ -502,6 +505,38 @@ fn a_callback_page_takes_the_metadata_its_login_page_fetched_and_asks_only_for_t
     // A login started on this page stores no document: its callback page discovers.
     w.call("login", "");
     assert!(w.find("open").is_some() && w.e.store_ref().get(META_KEY).is_none());
+}
+
+#[test]
+fn a_silent_login_asks_for_the_keys_with_the_code_and_not_again_while_they_are_fresh() {
+    let mut w = crossless();
+    // Opens the iframe and answers it with a code; returns the call and the login's nonce.
+    let answered = |w: &mut World| {
+        let call = w.call("checkSession", "");
+        w.serve_provider(true);
+        let frame = w.find("frame").expect("the iframe");
+        let url = frame.get("url").unwrap().as_str().unwrap().to_owned();
+        let q = crate::core::form::parse(url.split_once('?').unwrap().1).unwrap();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
+        w.send(&format!(
+            r#"{{"req":{},"origin":"https://op.example","source":true,"provider":true,"data":{{"type":"authorization_response","response":{{"code":"c1","state":"{}"}}}}}}"#,
+            World::req(&frame),
+            get("state")
+        ));
+        (call, get("nonce"))
+    };
+    let (call, nonce) = answered(&mut w);
+    // The keys' request follows the code's at once, not the token response.
+    assert_eq!(w.fetch_urls(), [TOKEN_ENDPOINT, JWKS_URI]);
+    let token = World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap());
+    w.serve_provider(true);
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
+    w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
+    w.serve_provider(true);
+    assert!(w.outcome(call).is_some_and(|r| r.is_ok()) && w.e.session.is_authenticated(), "{:?}", w.kinds());
+    // A second exchange while the set is fresh asks for no keys.
+    answered(&mut w);
+    assert_eq!(w.fetch_urls(), [TOKEN_ENDPOINT]);
 }
 
 #[test]
@@ -520,17 +555,15 @@ fn a_stored_discovery_document_is_checked_like_a_fetched_one() {
 }
 
 #[test]
-fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
+fn a_callback_page_fetches_the_metadata_at_init_and_the_keys_with_the_code() {
     let (mut w, href, _) = callback_page_discovering();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.reply(World::req(&discovery), 200, &discovery_body());
-    let jwks = w.fetch_to(JWKS_URI).expect("keys as soon as the metadata is in");
-    w.reply(World::req(&jwks), 200, jwks_body());
-    // The callback then goes straight to the token request, and fetches neither again.
+    assert!(w.all("fetch").is_empty(), "the keys wait for the code: on the metadata's connection, behind it");
+    // The callback then sends the code, and the keys' request behind it; no discovery again.
     w.call("callback", &format!(r#""href":"{href}""#));
-    assert_eq!(w.all("fetch").len(), 1);
-    assert!(w.token_fetches().len() == 1);
-    // A page that is no callback of this tab prefetches nothing.
+    assert_eq!(w.fetch_urls(), [TOKEN_ENDPOINT, JWKS_URI]);
+    // A page that is no callback of this tab fetches nothing.
     let mut plain = crossless();
     plain.send(r#"{"call":1,"op":"init","href":"https://app.example/cb?code=x&state=unknown","origin":"https://app.example"}"#);
     assert!(plain.all("fetch").is_empty());
@@ -540,8 +573,7 @@ fn a_callback_page_fetches_metadata_and_keys_at_init_and_no_more() {
 fn the_code_exchange_leaves_before_the_prefetched_keys() {
     // The order on a callback page that discovers: init asks for the metadata, the app
     // calls handleRedirectCallback at once, then the metadata arrives. The token request is
-    // on the critical path, the keys are only needed once it answers: it is sent first, so
-    // it takes the connection the metadata warmed and the keys' request opens another.
+    // on the critical path, the keys are only needed once it answers: it is sent first.
     let (mut w, href, _) = callback_page_discovering();
     let discovery = w.fetch_to("https://op.example/.well-known/openid-configuration").expect("metadata at init");
     w.call("callback", &format!(r#""href":"{href}""#));
@@ -555,8 +587,8 @@ fn the_code_exchange_leaves_before_the_prefetched_keys() {
 /// flight: the exchange has joined the prefetch. Returns the prefetch's request.
 fn token_before_prefetch() -> (World, u32) {
     let (mut w, href, nonce) = callback_page();
-    let prefetch = World::req(&w.fetch_to(JWKS_URI).unwrap());
     w.call("callback", &format!(r#""href":"{href}""#));
+    let prefetch = World::req(&w.fetch_to(JWKS_URI).unwrap());
     let token = World::req(&w.fetch_to(TOKEN_ENDPOINT).unwrap());
     let claims = format!(r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{nonce}"}}"#, w.secs() + 600, w.secs());
     w.reply(token, 200, &format!(r#"{{"access_token":"at1","token_type":"Bearer","expires_in":300,"id_token":"{}"}}"#, id_token(&claims)));
@@ -1228,6 +1260,7 @@ fn at_hash_is_checked_against_the_digest_webcrypto_computes_with_the_signature()
         w.send(&format!(r#"{{"req":{}}}"#, w.req_of("open")));
         let call = w.call("callback", &format!(r#""href":"https://app.example/cb?code=c1&state={}""#, get("state")));
         let token = w.fetch_to(TOKEN_ENDPOINT).unwrap();
+        w.serve_provider(true);
         let claims = format!(
             r#"{{"iss":"{ISSUER}","sub":"u1","aud":"spa","exp":{},"iat":{},"nonce":"{}","at_hash":"{at_hash}"}}"#,
             w.secs() + 600,
