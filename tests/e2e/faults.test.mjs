@@ -98,8 +98,8 @@ test('discovery answering 500 once: that call fails, the failure is not cached, 
 });
 
 test('the JWK Set answering 500 once during a login: the callback fetches it once more and signs in', async () => {
-  // The callback page prefetches the keys at init; that fetch fails, and the exchange's
-  // own request for the keys is the one retry.
+  // The callback page asks for the keys right after the code; that request fails, and the
+  // exchange gets one request of its own for them.
   const since = world.provider.log.length;
   world.provider.injectFault('/jwks', { kind: 'status', status: 500, body: 'oops' });
   const page = await signedIn('fault-jwks-once');
